@@ -1,0 +1,77 @@
+# Two commands for a new user:  `make run`  and  `make test`  (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := python3 -m uv
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help run test install db migrate demo lint check-migrations pytest browser-deps messages vendor benchmark stop-db clean
+
+help:
+	@echo "make run    install, database, migrations, demo data, server on http://$(HOST):$(PORT)"
+	@echo "make test   lint, missing-migration check and the whole test suite on PostgreSQL"
+
+# --- environment ------------------------------------------------------------------------------
+$(VENV)/.synced: pyproject.toml uv.lock
+	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
+	@$(UV) sync --frozen --quiet
+	@touch $@
+
+install: $(VENV)/.synced
+
+# DATABASE_URL wins; otherwise the embedded PostgreSQL from the pip wheel (data in var/pgdata).
+define with_db
+	export DATABASE_URL="$${DATABASE_URL:-$$($(PY) -m rcvs.devdb)}"; \
+	test -n "$$DATABASE_URL" || { echo "Could not start the embedded PostgreSQL"; exit 1; };
+endef
+
+# --- run --------------------------------------------------------------------------------------
+run: install
+	@$(with_db) export DEBUG=$${DEBUG:-1}; \
+	$(PY) manage.py migrate --no-input -v 0 && \
+	$(PY) manage.py seed_demo && \
+	echo "" && echo "  RCVS draait op http://$(HOST):$(PORT)/   (stoppen: Ctrl+C)" && echo "" && \
+	exec $(PY) manage.py runserver $(HOST):$(PORT) --skip-checks
+
+stop-db: install
+	@$(PY) -m rcvs.devdb stop
+
+# --- test -------------------------------------------------------------------------------------
+# Debian's Chromium drives the browser tests (Playwright never downloads a browser here).
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = "0" ]; then \
+			echo "Installing Debian's chromium for the browser tests..."; \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+			|| { echo "chromium could not be installed"; exit 1; }; \
+		else echo "Install chromium (apt-get install chromium) for the browser tests"; exit 1; fi; \
+	fi
+
+lint: install
+	@$(VENV)/bin/ruff check .
+
+check-migrations: install
+	@$(with_db) DEBUG=1 $(PY) manage.py makemigrations --check --dry-run >/dev/null || \
+		{ echo "Model changes without a migration: run manage.py makemigrations"; exit 1; }
+
+pytest: install browser-deps
+	@$(with_db) $(PY) -m pytest $(PYTEST_ARGS)
+
+test: lint check-migrations pytest
+
+# --- maintenance ------------------------------------------------------------------------------
+messages: install
+	@DEBUG=1 $(PY) manage.py makemessages -l nl -l en --ignore=.venv --ignore=var --no-obsolete && \
+	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
+
+benchmark: install
+	@$(with_db) DEBUG=1 $(PY) scripts/benchmark.py $(BENCH_ARGS)
+
+vendor:
+	@cd /tmp && npm pack htmx.org@2.0.8 >/dev/null && tar xzf htmx.org-2.0.8.tgz && \
+	cp package/dist/htmx.min.js $(CURDIR)/static/vendor/htmx-2.0.8.min.js
+
+clean:
+	rm -rf $(VENV) staticfiles

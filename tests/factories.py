@@ -1,0 +1,85 @@
+"""Factories for synthetic registry data. Only invented names and addresses, never real people."""
+
+from __future__ import annotations
+
+import factory
+
+from locations.models import ContactPerson, Location, LocationStatus, Municipality, Region, Room
+from rcvs.accounts.models import Role, User
+
+
+class RegionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Region
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"regio-{n}")
+    name = factory.Sequence(lambda n: f"Regio {n}")
+
+
+class MunicipalityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Municipality
+
+    region = factory.SubFactory(RegionFactory)
+    cbs_code = factory.Sequence(lambda n: f"GM{9000 + n:04d}")
+    name = factory.Sequence(lambda n: f"Gemeente {n}")
+    population = 50_000
+    population_year = 2026
+    land_area_km2 = 120
+
+
+class LocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Location
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    code = factory.Sequence(lambda n: f"LOC-{n:04d}")
+    name = factory.Sequence(lambda n: f"Opvanglocatie {n}")
+    street = "Stationsstraat 1"
+    postcode = "9401 AB"
+    place = "Teststad"
+    status = LocationStatus.OPEN
+
+
+class RoomFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Room
+
+    location = factory.SubFactory(LocationFactory)
+    number = factory.Sequence(lambda n: f"K{n:03d}")
+    beds = 4
+
+
+class ContactPersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ContactPerson
+
+    location = factory.SubFactory(LocationFactory)
+    name = "Jansen (locatiemanager)"
+    phone = "0592 123 456"
+    email = "locatie@example.org"
+    is_primary = True
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = "Test"
+    last_name = factory.Sequence(lambda n: f"Gebruiker {n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    role = Role.BELTEAM
+    password = factory.django.Password("demo-wachtwoord-123")
+
+    @factory.post_generation
+    def regions(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.regions.set(extracted)
+
+    @factory.post_generation
+    def municipalities(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.municipalities.set(extracted)
