@@ -271,6 +271,12 @@ def location_rooms(location: Location) -> list[Room]:
     rooms = list(rooms_with_capacity(location.rooms.all()).order_by("floor", "number"))
     for room in rooms:
         room.capacity = Capacity.from_obj(room)
+        c = room.capacity
+        # One entry per bed, for the room grid; for rooms of a location not (yet) realised the
+        # beds show as available so the layout is still visible.
+        room.bed_states = (["occupied"] * room.occupants + ["lost"] * c.snijverlies
+                           + ["blocked"] * c.out_of_service)
+        room.bed_states += ["available"] * (room.beds - len(room.bed_states))
     return rooms
 
 

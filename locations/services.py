@@ -75,7 +75,13 @@ def _apply(instance: Any, data: dict[str, Any], allowed: set[str]) -> list[str]:
                                code="unknown_fields")
     changed = []
     for name, value in data.items():
-        if getattr(instance, name) != value:
+        model_field = instance._meta.get_field(name)
+        if model_field.is_relation:
+            # compare ids: reading an unset relation on a new instance raises
+            current, new = getattr(instance, model_field.attname), getattr(value, "pk", value)
+        else:
+            current, new = getattr(instance, name), value
+        if current != new:
             setattr(instance, name, value)
             changed.append(name)
     return changed
@@ -197,3 +203,23 @@ def room_set_occupants(*, room: Room, occupants: int, user: User | None = None, 
         locked._history_user = user
     locked.save(update_fields=["occupants", "updated_at"])
     return locked
+
+
+def rooms_release_expired_blocks(*, as_of: dt.date) -> list[int]:
+    """Unblock rooms whose 'blocked until' date has passed, one row lock at a time (by pk, the
+    capacity lock order), so the beds count as available again without anyone having to remember.
+    Returns the ids of the rooms released."""
+    released: list[int] = []
+    candidates = Room.objects.filter(state=RoomState.BLOCKED, blocked_until__lt=as_of).order_by("pk")
+    for room_id in candidates.values_list("pk", flat=True):
+        with transaction.atomic():
+            room = Room.objects.select_for_update().get(pk=room_id)
+            if room.state != RoomState.BLOCKED or room.blocked_until is None or room.blocked_until >= as_of:
+                continue  # changed since we listed it
+            room.state = RoomState.AVAILABLE
+            room.blocked_reason = ""
+            room.blocked_until = None
+            room._change_reason = _("Blokkade verlopen op %(date)s") % {"date": as_of.isoformat()}
+            room.save()
+            released.append(room.pk)
+    return released

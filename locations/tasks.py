@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from . import services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def release_expired_blocks(as_of: str | None = None) -> list[int]:
+    """Daily: rooms whose block has run out count as available again."""
+    day = dt.date.fromisoformat(as_of) if as_of else timezone.localdate()
+    released = services.rooms_release_expired_blocks(as_of=day)
+    if released:
+        logger.info("Released %d room(s) whose block expired before %s: %s", len(released), day, released)
+    return released
