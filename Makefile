@@ -7,7 +7,7 @@ UV := python3 -m uv
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test install db migrate demo lint check-migrations pytest browser-deps messages vendor benchmark stop-db clean
+.PHONY: help run test install demo-reset lint check-migrations pytest browser-deps messages vendor benchmark stop-db clean
 
 help:
 	@echo "make run    install, database, migrations, demo data, server on http://$(HOST):$(PORT)"
@@ -31,9 +31,13 @@ endef
 run: install
 	@$(with_db) export DEBUG=$${DEBUG:-1}; \
 	$(PY) manage.py migrate --no-input -v 0 && \
-	$(PY) manage.py seed_demo && \
+	$(PY) manage.py seed_demo --keep-existing && \
 	echo "" && echo "  RCVS draait op http://$(HOST):$(PORT)/   (stoppen: Ctrl+C)" && echo "" && \
 	exec $(PY) manage.py runserver $(HOST):$(PORT) --skip-checks
+
+# Put the demo region back as it was generated (undoes changes made while trying things out).
+demo-reset: install
+	@$(with_db) DEBUG=1 $(PY) manage.py seed_demo
 
 stop-db: install
 	@$(PY) -m rcvs.devdb stop

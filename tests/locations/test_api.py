@@ -450,10 +450,10 @@ def test_room_model_rules_come_back_as_field_errors(api_for, personas, world):
     api = api_for(personas.gemeente_a)
     room = world.rooms_a[1]
     body = assert_error(api.patch(room_url(room), {"bunk_beds": 3}, format="json"), 400, "invalid")
-    assert body["errors"] == {"non_field_errors": ["Er zijn meer stapelbedden dan bedden."]}
+    assert body["errors"] == {"bunk_beds": ["Er zijn meer stapelbedden dan bedden."]}
     body = assert_error(api.post(f"{API}/rooms/", {"location": str(world.loc_a.uuid), "number": "A1",
                                                    "beds": 2}, format="json"), 400, "invalid")
-    assert body["errors"] == {"non_field_errors": ["Deze locatie heeft al een kamer met dit nummer."]}
+    assert body["errors"] == {"number": ["Deze locatie heeft al een kamer met dit nummer."]}
     room.refresh_from_db()
     assert room.bunk_beds == 0
     assert Room.objects.filter(location=world.loc_a).count() == 4
