@@ -1,0 +1,58 @@
+"""WCAG 2.1 A/AA checks with axe-core (bundled in axe-playwright-python, nothing downloaded) on
+every registry page, as a gemeente user who sees the edit actions too."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+
+from locations.services import room_set_occupants
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+        "resultTypes": ["violations"]}
+
+
+def test_registry_pages_have_no_wcag_violations(page: Page, live_server, personas, world):
+    axe = Axe()
+    room_set_occupants(room=world.rooms_a[2], occupants=3)
+    page.goto(f"{live_server.url}/accounts/login/")
+    pages = {"login": page.url}
+    page.get_by_label("Gebruikersnaam").fill(personas.gemeente_a.username)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url(f"{live_server.url}/locaties/")
+
+    loc, room = world.loc_a, world.rooms_a[0]
+    pages.update({
+        "overview": f"{live_server.url}/locaties/",
+        "overview-filtered": f"{live_server.url}/locaties/?suitable_pets=on&min_free_in_room=7",
+        "detail": f"{live_server.url}/locaties/{loc.uuid}/",
+        "edit": f"{live_server.url}/locaties/{loc.uuid}/bewerken/",
+        "room": f"{live_server.url}/locaties/{loc.uuid}/kamers/{room.pk}/bewerken/",
+        "block": f"{live_server.url}/locaties/{loc.uuid}/kamers/{room.pk}/blokkeren/",
+        "history": f"{live_server.url}/locaties/{loc.uuid}/geschiedenis/",
+        "import": f"{live_server.url}/locaties/import/",
+        "password": f"{live_server.url}/accounts/wachtwoord/",
+    })
+    problems = {}
+    for name, url in pages.items():
+        if name != "login":
+            page.goto(url)
+        results = axe.run(page, options=WCAG)
+        if results.violations_count:
+            problems[name] = results.generate_report()
+    # A form with errors, too: the error summary and the field messages must be accessible.
+    page.goto(pages["block"])
+    page.get_by_role("button", name="Blokkeren").click()
+    results = axe.run(page, options=WCAG)
+    if results.violations_count:
+        problems["block-with-errors"] = results.generate_report()
+    assert not problems, "\n\n".join(f"== {name}\n{report}" for name, report in problems.items())
+
+    # Control: the checker does see a violation when there is one (an unlabelled input).
+    page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', '<input type=text>')")
+    assert axe.run(page, options=WCAG).violations_count >= 1
