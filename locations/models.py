@@ -33,6 +33,11 @@ class Region(TimeStamped):
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("naam"), max_length=120, unique=True)
+    single_men_to_transit = models.BooleanField(
+        _("alleenstaande mannen naar doorstroomlocatie"), default=False,
+        help_text=_("Alleenreizende mannen worden alleen op een doorstroomlocatie geplaatst, als de regio "
+                    "daarvoor kiest."),
+    )
 
     class Meta:
         ordering = ["name"]

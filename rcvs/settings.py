@@ -214,6 +214,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "locations.tasks.release_expired_blocks",
         "schedule": crontab(hour=0, minute=5),
     },
+    "expire-reservations": {
+        "task": "placements.tasks.expire_reservations",
+        "schedule": 60.0,
+    },
 }
 
 # Django 6.1 mail configuration (MAILERS replaces the EMAIL_* settings).
@@ -238,6 +242,12 @@ MAILERS = {
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "rcvs@localhost")
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
+# Placements
+PLACEMENT_RESERVATION_HOURS = env_int("PLACEMENT_RESERVATION_HOURS", 4)  # unconfirmed reservations expire
+PLACEMENT_NIGHT_START = env_int("PLACEMENT_NIGHT_START", 22)  # arrivals from this hour ...
+PLACEMENT_NIGHT_END = env_int("PLACEMENT_NIGHT_END", 7)  # ... until this hour only at 24/7 locations
+PLACEMENT_INFANT_MONTHS = env_int("PLACEMENT_INFANT_MONTHS", 12)  # a zuigeling is younger than this
 
 LOGGING = {
     "version": 1,

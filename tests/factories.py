@@ -83,3 +83,38 @@ class UserFactory(factory.django.DjangoModelFactory):
     def municipalities(self, create, extracted, **kwargs):
         if create and extracted:
             self.municipalities.set(extracted)
+
+
+# --- placements -------------------------------------------------------------------------------
+
+def make_request(*, region, members=None, user=None, arrival=None, **data):
+    """A placement request through the service, with a synthetic household (default: one adult woman)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from placements.services import request_create
+
+    arrival = arrival or (timezone.now() + dt.timedelta(days=1)).replace(hour=14, minute=0, second=0, microsecond=0)
+    members = members or [{"first_name": "Olena", "last_name": "Testenko", "date_of_birth": dt.date(1990, 4, 1),
+                           "sex": "f", "relation": "main"}]
+    return request_create(user=user, region=region, data={"expected_arrival": arrival, **data}, members=members)
+
+
+def family_of_four_with_infant(last_name: str = "Kovalenko-Test"):
+    """Synthetic: two parents, a child and a baby of a few months."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return [
+        {"first_name": "Iryna", "last_name": last_name, "date_of_birth": dt.date(1991, 3, 14), "sex": "f",
+         "relation": "main"},
+        {"first_name": "Taras", "last_name": last_name, "date_of_birth": dt.date(1989, 7, 2), "sex": "m",
+         "relation": "partner"},
+        {"first_name": "Sofiia", "last_name": last_name, "date_of_birth": dt.date(2018, 9, 30), "sex": "f",
+         "relation": "child"},
+        {"first_name": "Marko", "last_name": last_name, "date_of_birth": today - dt.timedelta(days=120),
+         "sex": "m", "relation": "child"},
+    ]

@@ -1,0 +1,102 @@
+"""Reads for placements, and who may see and do what with them.
+
+Persons are special: a bestuur user sees no persons at all; a gemeente user sees the residents
+of its own municipalities' locations (not the request queue, and never casework); belteam,
+coordinators and beheerders see the requests and placements of their regions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+
+from locations.selectors import location_qs_for, region_qs_for
+from rcvs.accounts.models import Role
+
+from .models import (
+    ACTIVE_PLACEMENT_STATUSES,
+    OPEN_REQUEST_STATUSES,
+    HouseholdMember,
+    Placement,
+    PlacementRequest,
+    Urgency,
+)
+
+if TYPE_CHECKING:
+    from rcvs.accounts.models import User
+
+PLACING_ROLES = (Role.BELTEAM, Role.COORDINATOR, Role.BEHEERDER)
+MOVING_ROLES = (Role.COORDINATOR, Role.BEHEERDER)
+
+
+def can_place(user: User) -> bool:
+    return user.is_authenticated and (user.is_superuser or user.role in PLACING_ROLES)
+
+
+def can_move(user: User) -> bool:
+    """Transfers and swaps are the coordinators' work."""
+    return user.is_authenticated and (user.is_superuser or user.role in MOVING_ROLES)
+
+
+def request_qs_for(user: User) -> QuerySet[PlacementRequest]:
+    if not can_place(user):
+        return PlacementRequest.objects.none()
+    return PlacementRequest.objects.filter(region__in=region_qs_for(user)).select_related(
+        "region", "preferred_municipality", "assigned_to")
+
+
+def placement_qs_for(user: User) -> QuerySet[Placement]:
+    base = Placement.objects.select_related("location", "location__municipality", "request")
+    if can_place(user):
+        return base.filter(request__region__in=region_qs_for(user))
+    if user.is_authenticated and user.role == Role.GEMEENTE:
+        return base.filter(location__in=location_qs_for(user))
+    return Placement.objects.none()
+
+
+def can_register_stay(user: User, placement: Placement) -> bool:
+    """Arrival and departure: the placing roles, and the municipality where the household stays."""
+    return placement_qs_for(user).filter(pk=placement.pk).exists() and (
+        can_place(user) or user.role == Role.GEMEENTE)
+
+
+def request_queue(*, user: User) -> QuerySet[PlacementRequest]:
+    """Open requests, urgent first, then the oldest."""
+    urgency_rank = Case(When(urgency=Urgency.ACUTE, then=Value(0)), When(urgency=Urgency.HIGH, then=Value(1)),
+                        default=Value(2), output_field=IntegerField())
+    return (request_qs_for(user).filter(status__in=OPEN_REQUEST_STATUSES)
+            .annotate(urgency_rank=urgency_rank).order_by("urgency_rank", "received_at", "pk")
+            .prefetch_related(Prefetch("members", queryset=HouseholdMember.objects.order_by("position", "pk"))))
+
+
+def possible_duplicates(*, user: User, first_name: str = "", last_name: str = "",
+                        date_of_birth: dt.date | None = None, v_number: str = "",
+                        exclude_request: PlacementRequest | None = None) -> QuerySet[HouseholdMember]:
+    """Persons already waiting or placed who look like this one: same V-number, or same surname
+    with the same date of birth (first name too when given)."""
+    match = Q()
+    if v_number:
+        match |= Q(v_number=v_number)
+    if last_name and date_of_birth:
+        same_person = Q(last_name__iexact=last_name.strip(), date_of_birth=date_of_birth)
+        if first_name:
+            same_person &= Q(first_name__iexact=first_name.strip())
+        match |= same_person
+    if not match:
+        return HouseholdMember.objects.none()
+    live = Q(request__status__in=OPEN_REQUEST_STATUSES) | Q(request__placements__status__in=ACTIVE_PLACEMENT_STATUSES)
+    qs = (HouseholdMember.objects.filter(request__in=request_qs_for(user)).filter(match).filter(live)
+          .select_related("request").distinct())
+    if exclude_request is not None:
+        qs = qs.exclude(request=exclude_request)
+    return qs
+
+
+def residents_of(*, user: User, location_id: int) -> QuerySet[Placement]:
+    """Households staying at (or expected at) a location, with their members, for the viewer."""
+    return (placement_qs_for(user).filter(location_id=location_id, status__in=ACTIVE_PLACEMENT_STATUSES)
+            .prefetch_related("rooms__room", Prefetch("request__members",
+                                                      queryset=HouseholdMember.objects.order_by("position", "pk")))
+            .order_by("status", "reserved_at"))

@@ -1,0 +1,472 @@
+"""Writes for placements. Every change of capacity happens here, in one transaction:
+
+  lock order: placement requests (by pk) → rooms (by pk) → placements (by pk)
+
+then re-check, refuse with a domain error *before* writing anything, write, record an event,
+and only after commit do side effects (mail). Room.occupants is changed with F() expressions on
+locked rows; the database refuses more occupants than beds and a second household in a household
+room even if this code were wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from locations.models import Location, Room
+from rcvs.errors import ApplicationError, Conflict
+
+from . import matching
+from .models import (
+    ACTIVE_PLACEMENT_STATUSES,
+    OPEN_REQUEST_STATUSES,
+    DepartureReason,
+    HouseholdMember,
+    Placement,
+    PlacementEvent,
+    PlacementRequest,
+    PlacementRoom,
+    PlacementStatus,
+    Relation,
+    RequestStatus,
+)
+
+if TYPE_CHECKING:
+    from rcvs.accounts.models import User
+
+Allocation = Sequence[tuple[int, int]]  # (room id, persons)
+
+
+class NotAvailable(Conflict):
+    """The rooms were taken meanwhile (or never fitted): the caller shows fresh candidates."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__(_("Niet meer beschikbaar: %(reasons)s") % {"reasons": "; ".join(reasons)},
+                         code="not_available", extra={"reasons": reasons})
+
+
+class InvalidTransition(Conflict):
+    def __init__(self, what: str, status: str):
+        super().__init__(_("%(what)s kan niet vanuit status '%(status)s'.") % {"what": what, "status": status},
+                         code="invalid_transition")
+
+
+def _event(*, request: PlacementRequest, kind: str, actor: User | None, at: dt.datetime,
+           placement: Placement | None = None, from_status: str = "", to_status: str = "",
+           reason: str = "", data: dict[str, Any] | None = None) -> PlacementEvent:
+    return PlacementEvent.objects.create(
+        request=request, placement=placement, kind=kind, actor=actor if actor and actor.is_authenticated else None,
+        at=at, from_status=from_status, to_status=to_status, reason=reason, data=data or {})
+
+
+def _set_request_status(request: PlacementRequest, status: str, *, actor: User | None, at: dt.datetime,
+                        reason: str = "", placement: Placement | None = None) -> None:
+    if request.status == status:
+        return
+    _event(request=request, kind=PlacementEvent.Kind.REQUEST_STATUS, actor=actor, at=at, placement=placement,
+           from_status=request.status, to_status=status, reason=reason)
+    request.status = status
+    request.save(update_fields=["status", "updated_at"])
+
+
+def _lock_requests(ids: Iterable[int]) -> dict[int, PlacementRequest]:
+    return {r.pk: r for r in PlacementRequest.objects.select_for_update().filter(pk__in=set(ids)).order_by("pk")}
+
+
+def _lock_rooms(ids: Iterable[int]) -> dict[int, Room]:
+    rooms = Room.objects.select_for_update().filter(pk__in=set(ids)).order_by("pk")
+    return {room.pk: room for room in rooms}
+
+
+def _lock_placements(ids: Iterable[int]) -> dict[int, Placement]:
+    return {p.pk: p for p in Placement.objects.select_for_update().filter(pk__in=set(ids)).order_by("pk")}
+
+
+def _occupy(placement: Placement, allocation: Sequence[tuple[Room, int]]) -> None:
+    for room, persons in allocation:
+        PlacementRoom.objects.create(placement=placement, room=room, persons=persons,
+                                     exclusive=room.occupancy == "household")
+        Room.objects.filter(pk=room.pk).update(occupants=F("occupants") + persons, updated_at=timezone.now())
+
+
+def _vacate(placement: Placement) -> None:
+    for placement_room in placement.rooms.filter(active=True):
+        Room.objects.filter(pk=placement_room.room_id).update(
+            occupants=F("occupants") - placement_room.persons, updated_at=timezone.now())
+    placement.rooms.filter(active=True).update(active=False)
+
+
+# --- requests ---------------------------------------------------------------------------------
+
+REQUEST_FIELDS = {
+    "source", "external_reference", "received_at", "requested_by_name", "requested_by_organisation",
+    "requested_by_phone", "urgency", "expected_arrival", "pets_kind", "pets_count", "needs_wheelchair",
+    "reduced_mobility", "care_need", "own_transport", "preferred_municipality", "preference_reason", "notes",
+}
+MEMBER_FIELDS = {"first_name", "last_name", "date_of_birth", "sex", "nationality", "relation", "v_number", "bsn"}
+
+
+def _validate_household(members: Sequence[dict[str, Any]], *, today: dt.date) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not members:
+        errors["members"] = [_("Voeg minstens één gezinslid toe.")]
+        return errors
+    mains = sum(1 for m in members if m.get("relation") == Relation.MAIN)
+    if mains != 1:
+        errors.setdefault("members", []).append(_("Een huishouden heeft precies één hoofdaanvrager."))
+    if len(members) > 12:
+        errors.setdefault("members", []).append(_("Een huishouden van meer dan 12 personen: splits het verzoek."))
+    for index, member in enumerate(members):
+        unknown = set(member) - MEMBER_FIELDS
+        if unknown:
+            errors.setdefault(f"members[{index}]", []).append(
+                _("Onbekende velden: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+        born = member.get("date_of_birth")
+        if born and born > today:
+            errors.setdefault(f"members[{index}].date_of_birth", []).append(
+                _("De geboortedatum ligt in de toekomst."))
+        if born and born < dt.date(today.year - 120, 1, 1):
+            errors.setdefault(f"members[{index}].date_of_birth", []).append(_("Deze geboortedatum is niet geldig."))
+    return errors
+
+
+@transaction.atomic
+def request_create(*, user: User, region: Any, data: dict[str, Any], members: Sequence[dict[str, Any]],
+                   now: dt.datetime | None = None) -> PlacementRequest:
+    """Register a placement request with its household. Nothing is written if anything is wrong."""
+    now = now or timezone.now()
+    unknown = set(data) - REQUEST_FIELDS
+    if unknown:
+        raise ApplicationError(_("Onbekende velden: %(fields)s") % {"fields": ", ".join(sorted(unknown))},
+                               code="unknown_fields")
+    data = {"received_at": now, **data}
+    errors = _validate_household(members, today=timezone.localdate(now))
+    arrival = data.get("expected_arrival")
+    if arrival is None:
+        errors["expected_arrival"] = [_("Vul de verwachte aankomst in.")]
+    elif arrival < now - dt.timedelta(minutes=15):
+        errors["expected_arrival"] = [_("De verwachte aankomst ligt in het verleden.")]
+    preferred = data.get("preferred_municipality")
+    if preferred is not None and preferred.region_id != region.pk:
+        errors["preferred_municipality"] = [_("Kies een gemeente in de eigen regio.")]
+    request = PlacementRequest(region=region, created_by=user, **data)
+    try:
+        request.full_clean(exclude=["region"])
+    except ValidationError as exc:
+        for name, msgs in exc.message_dict.items():
+            errors.setdefault(name, []).extend(msgs)
+    instances = []
+    for index, member in enumerate(members):
+        instance = HouseholdMember(request=request, position=index, **member)
+        try:
+            instance.full_clean(exclude=["request"], validate_constraints=False)
+        except ValidationError as exc:
+            for name, msgs in exc.message_dict.items():
+                errors.setdefault(f"members[{index}].{name}", []).extend(msgs)
+        instances.append(instance)
+    if errors:
+        raise ApplicationError(_("Het verzoek is niet compleet of niet juist."), code="invalid",
+                               extra={"fields": errors})
+    request.save()
+    HouseholdMember.objects.bulk_create(instances)
+    _event(request=request, kind=PlacementEvent.Kind.REQUEST_CREATED, actor=user, at=now,
+           to_status=request.status, data={"persons": len(instances), "source": request.source})
+    return request
+
+
+@transaction.atomic
+def request_take(*, user: User, request: PlacementRequest, now: dt.datetime | None = None) -> PlacementRequest:
+    """A belteam member takes a new request from the queue."""
+    now = now or timezone.now()
+    request = _lock_requests([request.pk])[request.pk]
+    if request.status not in (RequestStatus.NEW, RequestStatus.IN_PROGRESS):
+        raise InvalidTransition(_("In behandeling nemen"), request.get_status_display())
+    request.assigned_to = user
+    request.save(update_fields=["assigned_to", "updated_at"])
+    _set_request_status(request, RequestStatus.IN_PROGRESS, actor=user, at=now)
+    return request
+
+
+@transaction.atomic
+def request_cancel(*, user: User, request: PlacementRequest, reason: str,
+                   now: dt.datetime | None = None) -> PlacementRequest:
+    now = now or timezone.now()
+    request = _lock_requests([request.pk])[request.pk]
+    if request.status not in OPEN_REQUEST_STATUSES:
+        raise InvalidTransition(_("Annuleren"), request.get_status_display())
+    if not reason.strip():
+        raise ApplicationError(_("Geef een reden voor het annuleren."), code="invalid",
+                               extra={"fields": {"reason": [_("Geef een reden voor het annuleren.")]}})
+    active = request.placements.filter(status__in=ACTIVE_PLACEMENT_STATUSES).first()
+    if active is not None:
+        _release(user=user, placement=active, now=now, kind=PlacementEvent.Kind.RELEASED, reason=reason,
+                 requeue=False)
+    _set_request_status(request, RequestStatus.CANCELLED, actor=user, at=now, reason=reason)
+    return request
+
+
+# --- reserve, confirm, arrive, depart ---------------------------------------------------------
+
+def placement_reserve(*, user: User | None, request: PlacementRequest, allocation: Allocation,
+                      now: dt.datetime | None = None) -> Placement:
+    """Reserve beds for the whole household in one or more rooms of one location.
+
+    Raises NotAvailable (409) if any room no longer fits; nothing is written then."""
+    now = now or timezone.now()
+    if not allocation:
+        raise ApplicationError(_("Kies minstens één kamer."), code="invalid")
+    try:
+        with transaction.atomic():
+            request = _lock_requests([request.pk])[request.pk]
+            if request.status not in (RequestStatus.NEW, RequestStatus.IN_PROGRESS):
+                raise InvalidTransition(_("Reserveren"), request.get_status_display())
+            rooms = _lock_rooms(room_id for room_id, _persons in allocation)
+            if len(rooms) != len({room_id for room_id, _persons in allocation}):
+                raise NotAvailable([_("een kamer bestaat niet meer")])
+            chosen = [(rooms[room_id], persons) for room_id, persons in allocation]
+            location = Location.objects.select_related("municipality").get(pk=chosen[0][0].location_id)
+            if location.municipality.region_id != request.region_id:
+                raise NotAvailable([_("locatie buiten de regio van het verzoek")])
+            reasons = matching.check_choice(request, location, chosen)
+            if reasons:
+                raise NotAvailable(reasons)
+            persons = sum(p for _room, p in chosen)
+            placement = Placement.objects.create(
+                request=request, location=location, persons=persons, status=PlacementStatus.RESERVED,
+                reserved_at=now, reserved_until=now + dt.timedelta(hours=settings.PLACEMENT_RESERVATION_HOURS),
+                created_by=user)
+            _occupy(placement, chosen)
+            _event(request=request, placement=placement, kind=PlacementEvent.Kind.RESERVED, actor=user, at=now,
+                   to_status=PlacementStatus.RESERVED,
+                   data={"location": location.code, "rooms": [[r.number, p] for r, p in chosen]})
+            _set_request_status(request, RequestStatus.RESERVED, actor=user, at=now, placement=placement)
+            return placement
+    except IntegrityError as exc:
+        # The database caught what the locks should have prevented: still refuse cleanly.
+        raise NotAvailable([_("de kamer is net door iemand anders bezet")]) from exc
+
+
+def _transition(placement: Placement, allowed: Sequence[str], what: str) -> Placement:
+    placement = _lock_placements([placement.pk])[placement.pk]
+    if placement.status not in allowed:
+        raise InvalidTransition(what, placement.get_status_display())
+    return placement
+
+
+@transaction.atomic
+def placement_confirm(*, user: User, placement: Placement, notify_location: bool = False,
+                      now: dt.datetime | None = None) -> Placement:
+    now = now or timezone.now()
+    request = _lock_requests([placement.request_id])[placement.request_id]
+    placement = _transition(placement, [PlacementStatus.RESERVED], _("Bevestigen"))
+    placement.status, placement.confirmed_at, placement.reserved_until = PlacementStatus.CONFIRMED, now, None
+    placement.save(update_fields=["status", "confirmed_at", "reserved_until", "updated_at"])
+    _event(request=request, placement=placement, kind=PlacementEvent.Kind.CONFIRMED, actor=user, at=now,
+           from_status=PlacementStatus.RESERVED, to_status=PlacementStatus.CONFIRMED)
+    _set_request_status(request, RequestStatus.PLACED, actor=user, at=now, placement=placement)
+    if notify_location:
+        from .tasks import send_location_mail
+
+        placement_id = placement.pk
+        transaction.on_commit(lambda: send_location_mail.delay(placement_id))
+    return placement
+
+
+@transaction.atomic
+def placement_arrive(*, user: User, placement: Placement, at: dt.datetime | None = None) -> Placement:
+    at = at or timezone.now()
+    placement = _transition(placement, [PlacementStatus.CONFIRMED], _("Aankomst melden"))
+    placement.status, placement.arrived_at = PlacementStatus.ARRIVED, at
+    placement.save(update_fields=["status", "arrived_at", "updated_at"])
+    _event(request=placement.request, placement=placement, kind=PlacementEvent.Kind.ARRIVED, actor=user, at=at,
+           from_status=PlacementStatus.CONFIRMED, to_status=PlacementStatus.ARRIVED)
+    return placement
+
+
+@transaction.atomic
+def placement_depart(*, user: User, placement: Placement, on: dt.date, reason: str, note: str = "",
+                     now: dt.datetime | None = None) -> Placement:
+    now = now or timezone.now()
+    if reason not in DepartureReason.values:
+        raise ApplicationError(_("Kies een reden van vertrek."), code="invalid",
+                               extra={"fields": {"reason": [_("Kies een reden van vertrek.")]}})
+    if on > timezone.localdate(now):
+        raise ApplicationError(_("De vertrekdatum ligt in de toekomst."), code="invalid",
+                               extra={"fields": {"on": [_("De vertrekdatum ligt in de toekomst.")]}})
+    rooms = list(PlacementRoom.objects.filter(placement=placement, active=True).values_list("room_id", flat=True))
+    _lock_requests([placement.request_id])
+    _lock_rooms(rooms)
+    placement = _transition(placement, [PlacementStatus.ARRIVED, PlacementStatus.CONFIRMED], _("Vertrek melden"))
+    if placement.arrived_at and on < timezone.localdate(placement.arrived_at):
+        raise ApplicationError(_("De vertrekdatum ligt voor de aankomst."), code="invalid",
+                               extra={"fields": {"on": [_("De vertrekdatum ligt voor de aankomst.")]}})
+    previous = placement.status
+    _vacate(placement)
+    placement.status, placement.departed_on = PlacementStatus.DEPARTED, on
+    placement.departure_reason, placement.departure_note = reason, note
+    placement.save(update_fields=["status", "departed_on", "departure_reason", "departure_note", "updated_at"])
+    _event(request=placement.request, placement=placement, kind=PlacementEvent.Kind.DEPARTED, actor=user, at=now,
+           from_status=previous, to_status=PlacementStatus.DEPARTED,
+           reason=placement.get_departure_reason_display() + (f": {note}" if note else ""))
+    return placement
+
+
+def _release(*, user: User | None, placement: Placement, now: dt.datetime, kind: str, reason: str,
+             requeue: bool = True) -> Placement:
+    rooms = list(PlacementRoom.objects.filter(placement=placement, active=True).values_list("room_id", flat=True))
+    request = _lock_requests([placement.request_id])[placement.request_id]
+    _lock_rooms(rooms)
+    placement = _transition(placement, [PlacementStatus.RESERVED, PlacementStatus.CONFIRMED], _("Vrijgeven"))
+    previous = placement.status
+    _vacate(placement)
+    placement.status, placement.reserved_until = PlacementStatus.RELEASED, None
+    placement.save(update_fields=["status", "reserved_until", "updated_at"])
+    _event(request=request, placement=placement, kind=kind, actor=user, at=now, from_status=previous,
+           to_status=PlacementStatus.RELEASED, reason=reason)
+    if requeue:
+        _set_request_status(request, RequestStatus.IN_PROGRESS, actor=user, at=now, reason=reason,
+                            placement=placement)
+    return placement
+
+
+@transaction.atomic
+def placement_release(*, user: User, placement: Placement, reason: str, now: dt.datetime | None = None) -> Placement:
+    """Give reserved (or confirmed, not yet arrived) beds back; the request returns to the queue."""
+    return _release(user=user, placement=placement, now=now or timezone.now(),
+                    kind=PlacementEvent.Kind.RELEASED, reason=reason)
+
+
+def reservations_expire(*, now: dt.datetime) -> list[int]:
+    """Release every reservation not confirmed in time; returns the placement ids released."""
+    released = []
+    expired = Placement.objects.filter(status=PlacementStatus.RESERVED, reserved_until__lt=now).order_by("pk")
+    for placement_id in expired.values_list("pk", flat=True):
+        with transaction.atomic():
+            placement = Placement.objects.get(pk=placement_id)
+            if placement.status != PlacementStatus.RESERVED or placement.reserved_until >= now:
+                continue
+            try:
+                _release(user=None, placement=placement, now=now, kind=PlacementEvent.Kind.EXPIRED,
+                         reason=_("Reservering niet op tijd bevestigd"))
+            except InvalidTransition:
+                continue  # confirmed between listing and locking
+            released.append(placement_id)
+    return released
+
+
+# --- transfers and swaps ----------------------------------------------------------------------
+
+def _move(*, user: User, old: Placement, request: PlacementRequest, chosen: list[tuple[Room, int]],
+          location: Location, now: dt.datetime, kind: str, reason: str, data: dict[str, Any]) -> Placement:
+    """Leave `old` and take `chosen` in the same transaction (rows already locked)."""
+    previous = old.status
+    _vacate(old)
+    old.status, old.departed_on = PlacementStatus.DEPARTED, timezone.localdate(now)
+    old.departure_reason, old.departure_note = DepartureReason.TRANSFER, reason[:200]
+    old.save(update_fields=["status", "departed_on", "departure_reason", "departure_note", "updated_at"])
+    new = Placement.objects.create(
+        request=request, location=location, persons=old.persons, status=previous, reserved_at=now,
+        reserved_until=old.reserved_until, confirmed_at=old.confirmed_at or now,
+        arrived_at=now if previous == PlacementStatus.ARRIVED else None, transferred_from=old, created_by=user)
+    _occupy(new, chosen)
+    _event(request=request, placement=new, kind=kind, actor=user, at=now, from_status=previous, to_status=previous,
+           reason=reason, data={"from": old.location.code, "to": location.code,
+                                "rooms": [[r.number, p] for r, p in chosen], **data})
+    return new
+
+
+def placement_transfer(*, user: User, placement: Placement, allocation: Allocation, reason: str,
+                       now: dt.datetime | None = None) -> Placement:
+    """Overplaatsing within the region: leaving one room and entering another is one atomic step."""
+    now = now or timezone.now()
+    if not reason.strip():
+        raise ApplicationError(_("Geef een reden voor de overplaatsing."), code="invalid",
+                               extra={"fields": {"reason": [_("Geef een reden voor de overplaatsing.")]}})
+    try:
+        with transaction.atomic():
+            request = _lock_requests([placement.request_id])[placement.request_id]
+            old_rooms = PlacementRoom.objects.filter(placement=placement, active=True).values_list("room_id", flat=True)
+            rooms = _lock_rooms([*old_rooms, *(room_id for room_id, _p in allocation)])
+            old = _transition(placement, [PlacementStatus.CONFIRMED, PlacementStatus.ARRIVED], _("Overplaatsen"))
+            chosen = [(rooms[room_id], persons) for room_id, persons in allocation if room_id in rooms]
+            if len(chosen) != len(allocation) or not chosen:
+                raise NotAvailable([_("een kamer bestaat niet meer")])
+            location = Location.objects.select_related("municipality").get(pk=chosen[0][0].location_id)
+            if location.municipality.region_id != request.region_id:
+                raise NotAvailable([_("overplaatsen kan alleen binnen de regio")])
+            own = {pr.room_id: pr.persons for pr in old.rooms.filter(active=True)}
+            for room, _persons in chosen:  # the household's own beds count as free for itself
+                room.occupants -= own.get(room.pk, 0)
+            reasons = matching.check_choice(request, location, chosen)
+            if reasons:
+                raise NotAvailable(reasons)
+            for room, _persons in chosen:
+                room.occupants += own.get(room.pk, 0)
+            return _move(user=user, old=old, request=request, chosen=chosen, location=location, now=now,
+                         kind=PlacementEvent.Kind.TRANSFERRED, reason=reason, data={})
+    except IntegrityError as exc:
+        raise NotAvailable([_("de kamer is net door iemand anders bezet")]) from exc
+
+
+def _fit_into(rooms: list[Room], persons: int) -> list[tuple[Room, int]] | None:
+    """Spread `persons` over `rooms` (largest first); None if they do not fit."""
+    allocation, left = [], persons
+    for room in sorted(rooms, key=lambda r: (-r.beds, r.pk)):
+        if left == 0:
+            break
+        take = min(room.beds, left)
+        allocation.append((room, take))
+        left -= take
+    return allocation if left == 0 else None
+
+
+def placement_swap(*, user: User, first: Placement, second: Placement, reason: str,
+                   now: dt.datetime | None = None) -> tuple[Placement, Placement]:
+    """Ruiling: two households exchange their rooms in one step."""
+    now = now or timezone.now()
+    if first.pk == second.pk:
+        raise ApplicationError(_("Kies twee verschillende plaatsingen."), code="invalid")
+    try:
+        with transaction.atomic():
+            requests = _lock_requests([first.request_id, second.request_id])
+            room_ids = PlacementRoom.objects.filter(placement__in=[first, second], active=True)
+            rooms = _lock_rooms(room_ids.values_list("room_id", flat=True))
+            placements = _lock_placements([first.pk, second.pk])
+            a, b = placements[first.pk], placements[second.pk]
+            for p in (a, b):
+                if p.status not in (PlacementStatus.CONFIRMED, PlacementStatus.ARRIVED):
+                    raise InvalidTransition(_("Ruilen"), p.get_status_display())
+            if requests[a.request_id].region_id != requests[b.request_id].region_id:
+                raise ApplicationError(_("Ruilen kan alleen binnen de regio."), code="invalid")
+            a_rooms = [rooms[pr.room_id] for pr in a.rooms.filter(active=True)]
+            b_rooms = [rooms[pr.room_id] for pr in b.rooms.filter(active=True)]
+            a_into_b, b_into_a = _fit_into(b_rooms, a.persons), _fit_into(a_rooms, b.persons)
+            if a_into_b is None or b_into_a is None:
+                raise NotAvailable([_("de huishoudens passen niet in elkaars kamers")])
+            for request, location, allocation in (
+                (requests[a.request_id], b.location, a_into_b), (requests[b.request_id], a.location, b_into_a),
+            ):
+                reasons = matching.check_choice(request, location, allocation, check_free=False)
+                if reasons:
+                    raise NotAvailable(reasons)
+            a_location, b_location = a.location, b.location
+            # Vacate both before occupying either, so the household-room index never sees two
+            # households in one room (_move's own vacate is then a no-op).
+            _vacate(a)
+            _vacate(b)
+            new_a = _move(user=user, old=a, request=requests[a.request_id], chosen=a_into_b, location=b_location,
+                          now=now, kind=PlacementEvent.Kind.SWAPPED, reason=reason, data={"with": str(b.uuid)})
+            new_b = _move(user=user, old=b, request=requests[b.request_id], chosen=b_into_a, location=a_location,
+                          now=now, kind=PlacementEvent.Kind.SWAPPED, reason=reason, data={"with": str(a.uuid)})
+            return new_a, new_b
+    except IntegrityError as exc:
+        raise NotAvailable([_("een kamer is net door iemand anders bezet")]) from exc
+
