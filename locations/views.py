@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from rcvs.errors import ApplicationError
@@ -157,8 +158,9 @@ def room_block(request: HttpRequest, uuid: UUID, room_id: int) -> HttpResponse:
                 error.extra["fields"]["until"] = fields.pop("blocked_until")
             _apply_error(form, error)
         else:
-            messages.success(request, _("Kamer %(number)s is geblokkeerd (%(beds)s bedden buiten gebruik).")
-                             % {"number": room.number, "beds": room.beds})
+            messages.success(request, ngettext("Kamer %(number)s is geblokkeerd (%(beds)s bed buiten gebruik).",
+                                               "Kamer %(number)s is geblokkeerd (%(beds)s bedden buiten gebruik).",
+                                               room.beds) % {"number": room.number, "beds": room.beds})
             return redirect("locations:detail", uuid=location.uuid)
     return render(request, "locations/room_block.html", {"form": form, "location": location, "room": room})
 

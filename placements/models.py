@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from locations.models import Location, Municipality, Region, Room
 
@@ -119,7 +120,7 @@ class PlacementRequest(TimeStamped):
         indexes = [models.Index(fields=["region", "status"])]
 
     def __str__(self) -> str:
-        return f"{_('Verzoek')} {str(self.uuid)[:8]}"
+        return _("Verzoek %(ref)s") % {"ref": str(self.uuid)[:8]}
 
 
 class Sex(models.TextChoices):
@@ -132,7 +133,7 @@ class Relation(models.TextChoices):
     MAIN = "main", _("Hoofdaanvrager")
     PARTNER = "partner", _("Partner")
     CHILD = "child", _("Kind")
-    PARENT = "parent", _("Ouder")
+    PARENT = "parent", pgettext_lazy("relatie", "Ouder")
     SIBLING = "sibling", _("Broer/zus")
     OTHER = "other", _("Overig familielid")
 
@@ -358,4 +359,5 @@ class SupraRegionalRequest(TimeStamped):
         ]
 
     def __str__(self) -> str:
-        return f"{self.counterpart}: {self.household_size} {_('pers.')} ({self.get_status_display()})"
+        return _("%(counterpart)s: %(n)s pers. (%(status)s)") % {
+            "counterpart": self.counterpart, "n": self.household_size, "status": self.get_status_display()}

@@ -470,3 +470,33 @@ def placement_swap(*, user: User, first: Placement, second: Placement, reason: s
     except IntegrityError as exc:
         raise NotAvailable([_("een kamer is net door iemand anders bezet")]) from exc
 
+
+
+# --- reconciliation ---------------------------------------------------------------------------
+
+def rooms_reconcile_occupants(*, fix: bool = True) -> list[tuple[int, int, int]]:
+    """Compare Room.occupants with the persons of the active placements in each room.
+
+    The counter is only ever changed by this module under row locks, so a mismatch means a bug or
+    a manual database edit: log it loudly (it changes capacity reported to the KCIO) and, with
+    `fix`, set the counter to what the placements say. Returns (room id, counter, placements)."""
+    import logging
+
+    from django.db.models import IntegerField, OuterRef, Subquery, Sum
+    from django.db.models.functions import Coalesce
+
+    logger = logging.getLogger(__name__)
+    active = (PlacementRoom.objects.filter(room=OuterRef("pk"), active=True).values("room")
+              .annotate(total=Sum("persons")).values("total"))
+    rooms = (Room.objects.annotate(placed=Coalesce(Subquery(active, output_field=IntegerField()), 0))
+             .exclude(occupants=F("placed")).values_list("pk", "occupants", "placed").order_by("pk"))
+    mismatches = list(rooms)
+    for room_id, counter, placed in mismatches:
+        logger.error("Room %s: occupants counter %s but active placements hold %s", room_id, counter, placed)
+        if fix:
+            with transaction.atomic():
+                room = Room.objects.select_for_update().get(pk=room_id)
+                total = (PlacementRoom.objects.filter(room=room, active=True)
+                         .aggregate(total=Sum("persons"))["total"] or 0)
+                Room.objects.filter(pk=room_id).update(occupants=total, updated_at=timezone.now())
+    return mismatches

@@ -25,3 +25,9 @@ def send_location_mail(placement_id: int) -> bool:
     from .notifications import location_mail_send
 
     return location_mail_send(placement_id=placement_id)
+
+
+@shared_task
+def reconcile_occupants() -> int:
+    """Hourly: the rooms' occupant counters agree with the placements, or the log says why not."""
+    return len(services.rooms_reconcile_occupants(fix=True))

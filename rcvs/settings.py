@@ -218,6 +218,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "placements.tasks.expire_reservations",
         "schedule": 60.0,
     },
+    "reconcile-room-occupants": {
+        "task": "placements.tasks.reconcile_occupants",
+        "schedule": crontab(minute=17),
+    },
 }
 
 # Django 6.1 mail configuration (MAILERS replaces the EMAIL_* settings).

@@ -376,3 +376,16 @@ def test_national_plan_has_national_scale():
     assert 2_400 <= len(locations) <= 2_600 and len(set(locations)) == len(locations)
     assert len(set(cbs_codes)) == len(cbs_codes)
     assert 115_000 <= sum(plan.realised_beds for plan in plans) <= 125_000
+
+
+def test_residents_are_real_placements_that_agree_with_room_occupancy(drenthe, demo):
+    from placements.models import ACTIVE_PLACEMENT_STATUSES, Placement, PlacementRequest, RequestStatus
+    from placements.services import rooms_reconcile_occupants
+
+    assert rooms_reconcile_occupants(fix=False) == []
+    placed = sum(Placement.objects.filter(request__region=drenthe, status__in=ACTIVE_PLACEMENT_STATUSES)
+                 .values_list("persons", flat=True))
+    assert placed == region_capacity(drenthe).occupied
+    queue = PlacementRequest.objects.filter(region=drenthe, status=RequestStatus.NEW)
+    assert queue.count() == 6
+    assert all(r.expected_arrival > r.received_at for r in queue)

@@ -69,6 +69,7 @@ from locations.models import (
     RoomState,
 )
 from locations.selectors import Capacity, region_capacity, regions_with_capacity
+from placements.demo import clear_demo_households, create_demo_queue, create_demo_residents
 from rcvs.accounts.models import Role, User
 
 DEFAULT_SEED = 2026
@@ -533,8 +534,8 @@ def _plan_location(plan: RegionPlan, rng: random.Random, slot: _Slot, as_of: dt.
         rooms[0].update(wheelchair_accessible=True, bunk_beds=0)
     flags["has_bunk_beds"] = any(r["bunk_beds"] for r in rooms)
     flags["has_stairs"] = any(not r["step_free"] for r in rooms)
-    # Placements (next issue) will own `occupants`; until then the demo sets it directly, and a
-    # location that is not realised has nobody in it.
+    # The residents behind these numbers are created as real placements after the rooms
+    # (placements/demo.py); a location that is not realised has nobody in it.
     if status not in REALISED_STATUSES:
         for room in rooms:
             room["occupants"] = 0
@@ -793,10 +794,16 @@ class Command(BaseCommand):
         national_plans = ([plan_region(spec, seed=seed, as_of=as_of) for spec in national_specs()[: regions - 1]]
                           if national else [])
         with transaction.atomic():
+            # Residents are real placements; they are rebuilt with the rooms they live in.
+            all_plans = [drenthe_plan, *national_plans]
+            clear_demo_households(p.spec.code for p in all_plans)
             counts = apply_plans([drenthe_plan], history=True, now=now)
             if national_plans:
                 counts.add(apply_plans(national_plans, history=False, now=now))
+            for plan in all_plans:
+                create_demo_residents(Region.objects.get(code=plan.spec.code), seed=seed, as_of=as_of, now=now)
             region = Region.objects.get(code=DEMO_REGION_CODE)
+            create_demo_queue(region, as_of=as_of, now=now)
             users = ensure_demo_users(region)
         if not quiet:
             self._summary(region, users, counts, national_plans, seed=seed, as_of=as_of,
