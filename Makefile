@@ -67,7 +67,7 @@ test: lint check-migrations pytest
 
 # --- maintenance ------------------------------------------------------------------------------
 messages: install
-	@DEBUG=1 $(PY) manage.py makemessages -l nl -l en --ignore=.venv --ignore=var --no-obsolete && \
+	@DEBUG=1 $(PY) manage.py makemessages -l en --ignore=.venv --ignore=var --no-obsolete && \
 	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
 
 benchmark: install
