@@ -1,29 +1,91 @@
 """Which rooms fit a household, and in what order to propose them.
 
-Hard rules (a location or room that breaks one is never proposed, and the service refuses it):
-  - the location is open (or closing) and does not close before the arrival;
+Hard rules (a location or room that breaks one is never proposed, and the service refuses it
+through `check_choice`):
+  - the location is open (or closing), already open on the arrival day, and does not close on or
+    before the arrival day;
   - the rooms are available, at one location, with enough beds for the whole household;
   - pets, infants and a wheelchair only where the location is suitable (a wheelchair also needs a
-    wheelchair-accessible room);
-  - reduced mobility: no location with stairs unless the rooms are step-free, and no top bunks
-    (the household must fit in the room's beds that are not in a bunk);
-  - an arrival inside the night window only at a 24/7 location;
+    wheelchair-accessible room); an infant is a member younger than PLACEMENT_INFANT_MONTHS on
+    the arrival day, derived from the date of birth;
+  - reduced mobility: only rooms reachable without stairs (`Room.step_free`), and no top bunks:
+    the persons in a room must fit in its beds that are not a top bunk (a bunk bed is two beds);
+  - an arrival inside the night window (PLACEMENT_NIGHT_START until PLACEMENT_NIGHT_END, local
+    time) only at a 24/7 location;
   - a remote location only with own transport;
-  - target groups: families only where the location takes families, single travellers where it
-    takes singles; where the region chooses so, a single man only at a doorstroomlocatie.
+  - target groups: families only where the location takes families; a single traveller where it
+    takes single travellers (a single man also where it takes single men); where the region
+    chooses so, a single man only at a doorstroomlocatie, and a doorstroomlocatie for single men
+    takes no one else.
+
+Candidates (`find_candidates`)
+------------------------------
+Only locations of the request's region are considered. Each location is checked against the
+location rules; a location that fails is counted once, under its FIRST failing reason in the
+order listed by `location_unfit_reasons` (so "12 locaties: geen huisdieren" means twelve
+locations whose first problem is pets, some may have more). A location that passes but has no
+room (combination) that fits now is counted under "geen passende kamer vrij".
+
+Per location at most one proposal, its best:
+  - one room if any free room fits the whole household: the room with the least snijverlies
+    (beds left empty in a household room), then the lowest floor, room number and id. A single
+    traveller may also take a free bed in a shared room (snijverlies 0). A household that fits
+    in one room is never split over rooms, even when a split would lose fewer beds.
+  - otherwise (a large household) 2..N household rooms of that location, found by an exact
+    search: least total snijverlies, then fewest rooms, then the rooms first in floor/number
+    order. Persons fill the largest rooms first. A household is never split over locations.
+  - for reduced mobility a shared room counts only the lower beds that are certainly free (the
+    persons already there may sleep in them): stricter than `room_unfit_reasons`, never looser.
+
+Ranking, in this order (each criterion is shown as a Dutch line in `Candidate.explanation`):
+  1. snijverlies ascending, so exact fits come first ("Past precies", "1 bed snijverlies"); at
+     equal snijverlies one room before several ("Verdeeld over 2 kamers op deze locatie");
+  2. the preferred municipality first, if the request has one ("In voorkeursgemeente Assen
+     (school)" / "Niet in voorkeursgemeente Assen");
+  3. spreading: occupied beds of the municipality divided by its share of the region's
+     population, ascending, so the municipality that carries least relative to its size comes
+     first ("Gemeente Emmen draagt 8% van de bezetting bij 13% van de inwoners");
+  4. the later end date first; no end date counts as the latest ("Open tot 1 maart 2027" /
+     "Geen einddatum");
+  5. the location code, then the room numbers: a fixed tiebreak, so the same data always gives
+     the same list.
+Fractions are compared exactly (no floating point).
+
+Queries: a constant number whatever the size of the region — the household (members, region),
+the municipalities with their occupied beds, the locations, the free rooms of the passing
+locations (as plain rows), and the contacts of the candidates shown; the rules then run in
+Python. The rooms of a candidate are Room instances with the fields the rules read; reading
+another field (say `blocked_reason`) costs a query. Nothing is locked: the service re-checks
+everything under row locks when a candidate is reserved.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any, ClassVar
 
 from django.conf import settings
-from django.utils import timezone
+from django.db.models import F, Q
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from locations.models import Location, LocationKind, LocationStatus, Room, RoomOccupancy, RoomState
+from locations.models import (
+    ContactPerson,
+    Location,
+    LocationKind,
+    LocationStatus,
+    Municipality,
+    Room,
+    RoomOccupancy,
+    RoomState,
+)
+from locations.selectors import municipalities_with_capacity
 
 from .models import PlacementRequest, Relation, Sex
 
@@ -76,7 +138,9 @@ def household_of(request: PlacementRequest) -> Household:
 
 
 def location_unfit_reasons(household: Household, location: Location) -> list[str]:
-    """Hard rules at the level of the location; an empty list means it may be proposed."""
+    """Hard rules at the level of the location; an empty list means it may be proposed.
+
+    The order matters: `find_candidates` counts an excluded location under the first reason."""
     reasons = []
     arrival_day = timezone.localtime(household.arrival).date()
     if location.status not in (LocationStatus.OPEN, LocationStatus.CLOSING):
@@ -102,9 +166,19 @@ def location_unfit_reasons(household: Household, location: Location) -> list[str
         reasons.append(_("doorstroomlocatie voor alleenstaande mannen"))
     if household.size > 1 and not location.target_families:
         reasons.append(_("geen gezinnen"))
-    if household.size == 1 and not (location.target_singles or location.target_single_men):
-        reasons.append(_("geen alleenreizenden"))
+    if household.size == 1:
+        # A location only for single men ("doelgroep alleenstaande mannen" without
+        # "alleenreizenden") takes no single woman.
+        takes_this_single = location.target_singles or (household.is_single_man and location.target_single_men)
+        if not takes_this_single:
+            reasons.append(_("geen alleenreizenden"))
     return reasons
+
+
+def _top_bunks(room: Room) -> int:
+    # A bunk bed is two beds, one of them on top; an odd count (a data slip) counts the odd bed
+    # as a top one, so the rule errs on the safe side.
+    return (room.bunk_beds + 1) // 2
 
 
 def room_unfit_reasons(household: Household, room: Room, persons: int) -> list[str]:
@@ -119,8 +193,8 @@ def room_unfit_reasons(household: Household, room: Room, persons: int) -> list[s
     if household.reduced_mobility:
         if not room.step_free:
             reasons.append(_("kamer alleen via trap bereikbaar"))
-        if persons > room.beds - room.bunk_beds // 2:
-            # A bunk bed is two beds; the top one is not for someone with reduced mobility.
+        if persons > room.beds - _top_bunks(room):
+            # The top bunk is not for someone with reduced mobility.
             reasons.append(_("bovenste stapelbed nodig"))
     if room.occupancy == RoomOccupancy.SHARED and household.size > 1:
         reasons.append(_("gedeelde kamer is voor alleenreizenden"))
@@ -151,10 +225,345 @@ def check_choice(request: PlacementRequest, location: Location, allocation: Sequ
     reasons = location_unfit_reasons(household, location)
     if sum(persons for _room, persons in allocation) != household.size:
         reasons.append(_("niet het hele huishouden is ingedeeld"))
+    seen: set[int] = set()
     for room, persons in allocation:
+        # Caught here so that the user reads what is wrong, not "taken meanwhile" from the
+        # database's unique index or its 1..6 persons check.
+        if room.pk in seen:
+            reasons.append(_("kamer %(number)s is twee keer gekozen") % {"number": room.number})
+        seen.add(room.pk)
+        if persons < 1:
+            reasons.append(_("kamer %(number)s is gekozen zonder personen") % {"number": room.number})
         if room.location_id != location.pk:
             reasons.append(_("kamers op verschillende locaties"))
         reasons.extend(room_unfit_reasons(household, room, persons))
         if check_free and persons > free_beds(room):
             reasons.append(_("kamer %(number)s is niet meer beschikbaar") % {"number": room.number})
     return list(dict.fromkeys(reasons))
+
+
+# --- candidates -------------------------------------------------------------------------------
+
+def combine_rooms(size: int, rooms: Sequence[tuple[int, int]]) -> list[tuple[int, int]] | None:
+    """The best way to put `size` persons in several of these rooms, or None if they do not fit.
+
+    `rooms` are (beds, capacity) in order of preference, capacity being how many persons of this
+    household the room can take (at most its beds). Returns (index, persons) in index order,
+    for the subset with the fewest beds (least snijverlies), then the fewest rooms, then the
+    lexicographically first indices. Exact: rooms of one kind beyond what could be useful are
+    skipped, then a 0/1 knapsack over "persons covered" capped at `size` (at most 13 states)
+    visits the rooms in index order, so the tiebreak on indices survives the dynamic programme. Persons fill the rooms with most capacity first;
+    every chosen room gets at least one person because a room that got none could be dropped,
+    leaving fewer beds."""
+    if size < 1:
+        return None
+    # Rooms alike in (beds, capacity) are interchangeable, and the best choice takes the first of
+    # them; it never needs more than ceil(size / capacity) of one kind (one more could be
+    # dropped). So a location with dozens of free rooms leaves a handful to search.
+    per_kind: Counter[tuple[int, int]] = Counter()
+    # covered persons -> (beds, number of rooms, chosen indices)
+    best: dict[int, tuple[int, int, tuple[int, ...]]] = {0: (0, 0, ())}
+    for index, (beds, capacity) in enumerate(rooms):
+        if capacity < 1 or per_kind[beds, capacity] >= -(-size // capacity):
+            continue
+        per_kind[beds, capacity] += 1
+        for covered, (total_beds, count, chosen) in list(best.items()):
+            if covered >= size:
+                continue
+            reached = min(size, covered + capacity)
+            option = (total_beds + beds, count + 1, (*chosen, index))
+            if reached not in best or option < best[reached]:
+                best[reached] = option
+    if size not in best:
+        return None
+    chosen = best[size][2]
+    left, persons = size, {}
+    for index in sorted(chosen, key=lambda i: (-rooms[i][1], i)):
+        persons[index] = min(rooms[index][1], left)
+        left -= persons[index]
+    assert left == 0 and all(persons.values()), "combine_rooms: a chosen room got nobody"
+    return sorted(persons.items())
+
+
+@dataclass(slots=True)
+class _FreeRoom:
+    """The fields of a Room that the rules read, from a plain database row."""
+
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "location_id", "number", "floor", "beds", "bunk_beds", "step_free",
+                                         "wheelchair_accessible", "occupancy", "state", "occupants")
+    id: int
+    location_id: int
+    number: str
+    floor: int
+    beds: int
+    bunk_beds: int
+    step_free: bool
+    wheelchair_accessible: bool
+    occupancy: str
+    state: str
+    occupants: int
+    db: str = "default"
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def as_room(self, location: Location) -> Room:
+        """A Room instance as loaded from the database (the other fields are deferred)."""
+        # from_db reads the values in the model's field order.
+        names = [f.attname for f in Room._meta.concrete_fields if f.attname in self.FIELDS]
+        room = Room.from_db(self.db, names, [getattr(self, name) for name in names])
+        room.location = location
+        return room
+
+
+RoomLike = Room | _FreeRoom
+
+
+def _room_order(room: RoomLike) -> tuple[Any, ...]:
+    return (room.floor, room.number, room.pk)
+
+
+def _room_takes(household: Household, room: RoomLike) -> int:
+    """How many persons of this household the room can take now (0: none), by the same rules
+    that `check_choice` applies, plus the stricter shared-room rule for reduced mobility."""
+    free = min(free_beds(room), household.size)
+    if household.reduced_mobility and room.occupancy == RoomOccupancy.SHARED:
+        free = min(free, room.beds - _top_bunks(room) - room.occupants)
+    if free < 1 or room_unfit_reasons(household, room, 1):
+        return 0  # the rules only get stricter with more persons
+    for persons in range(free, 1, -1):
+        if not room_unfit_reasons(household, room, persons):
+            return persons
+    return 1
+
+
+def _loss(room: RoomLike, persons: int) -> int:
+    """Snijverlies caused by putting `persons` in the room: a household room is given away whole;
+    the other beds of a shared room stay available."""
+    return room.beds - persons if room.occupancy == RoomOccupancy.HOUSEHOLD else 0
+
+
+def best_rooms(household: Household, rooms: Sequence[RoomLike]) -> list[tuple[RoomLike, int]] | None:
+    """The best rooms of one location for the household (see the module docstring), or None."""
+    takes = [(room, _room_takes(household, room)) for room in sorted(rooms, key=_room_order)]
+    takes = [(room, n) for room, n in takes if n > 0]
+    whole = [room for room, n in takes if n >= household.size]
+    if whole:
+        room = min(whole, key=lambda r: (_loss(r, household.size), _room_order(r)))
+        return [(room, household.size)]
+    household_rooms = [(room, n) for room, n in takes if room.occupancy == RoomOccupancy.HOUSEHOLD]
+    combination = combine_rooms(household.size, [(room.beds, n) for room, n in household_rooms])
+    if combination is None:
+        return None
+    return [(household_rooms[index][0], persons) for index, persons in combination]
+
+
+@dataclass
+class Candidate:
+    location: Location
+    municipality: Municipality
+    rooms: list[tuple[Room, int]]
+    beds_used: int  # beds this placement takes from the available capacity: persons + snijverlies
+    snijverlies: int
+    rank: int = 0
+    explanation: list[str] = field(default_factory=list)
+    contact: ContactPerson | None = None
+    sort_key: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+
+    @property
+    def allocation(self) -> list[tuple[int, int]]:
+        """(room id, persons), as services.placement_reserve takes it."""
+        return [(room.pk, persons) for room, persons in self.rooms]
+
+    @property
+    def persons(self) -> int:
+        return sum(persons for _room, persons in self.rooms)
+
+    @property
+    def shared(self) -> bool:
+        return any(room.occupancy == RoomOccupancy.SHARED for room, _persons in self.rooms)
+
+
+@dataclass
+class MatchResult:
+    household: Household
+    candidates: list[Candidate]
+    excluded: dict[str, int]
+    fitting: int  # locations with a fitting proposal, before the limit
+    as_of: dt.datetime
+    warnings: list[str] = field(default_factory=list)
+
+    def excluded_lines(self) -> list[str]:
+        """"12 locaties: geen huisdieren", most locations first, then by reason."""
+        return [
+            ngettext("%(count)d locatie: %(reason)s", "%(count)d locaties: %(reason)s", count)
+            % {"count": count, "reason": reason}
+            for reason, count in sorted(self.excluded.items(), key=lambda item: (-item[1], item[0]))
+        ]
+
+
+def no_room_reason() -> str:
+    return _("geen passende kamer vrij")
+
+
+def _percent(part: int, whole: int) -> int:
+    if whole <= 0:
+        return 0
+    return int((Decimal(100) * part / whole).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class _MunicipalityLoad:
+    name: str
+    population: int
+    occupied: int
+
+
+class _Spread:
+    """Criterion 3: who carries least relative to its share of the population."""
+
+    def __init__(self, loads: dict[int, _MunicipalityLoad]):
+        self.loads = loads
+        self.population = sum(load.population for load in loads.values())
+        self.occupied = sum(load.occupied for load in loads.values())
+
+    def key(self, municipality_id: int) -> tuple[int, Fraction]:
+        # occupied / (population / region population); the region's population is the same for
+        # every candidate, so occupied / population orders the same. Without inhabitants: last.
+        load = self.loads[municipality_id]
+        if load.population <= 0:
+            return (1, Fraction(0))
+        return (0, Fraction(load.occupied, load.population))
+
+    def line(self, municipality_id: int) -> str:
+        load = self.loads[municipality_id]
+        return _("Gemeente %(name)s draagt %(occupied)s%% van de bezetting bij %(population)s%% van de "
+                 "inwoners") % {
+            "name": load.name,
+            "occupied": _percent(load.occupied, self.occupied),
+            "population": _percent(load.population, self.population),
+        }
+
+
+def _end_key(location: Location) -> tuple[int, int]:
+    # Later end date first; no end date is the latest of all.
+    return (0, 0) if location.end_date is None else (1, -location.end_date.toordinal())
+
+
+def _explain(candidate: Candidate, request: PlacementRequest, household: Household, spread: _Spread) -> list[str]:
+    lines = []
+    if candidate.snijverlies == 0:
+        lines.append(_("Geen snijverlies: bed in een gedeelde kamer") if candidate.shared else _("Past precies"))
+    else:
+        lines.append(ngettext("%(count)d bed snijverlies", "%(count)d bedden snijverlies", candidate.snijverlies)
+                     % {"count": candidate.snijverlies})
+    if len(candidate.rooms) > 1:
+        lines.append(_("Verdeeld over %(count)d kamers op deze locatie") % {"count": len(candidate.rooms)})
+    preferred_id = household.preferred_municipality_id
+    if preferred_id is not None:
+        load = spread.loads.get(preferred_id)
+        name = load.name if load else request.preferred_municipality.name
+        if candidate.municipality.pk == preferred_id:
+            reason = request.get_preference_reason_display().lower()
+            if reason:
+                lines.append(_("In voorkeursgemeente %(name)s (%(reason)s)") % {"name": name, "reason": reason})
+            else:
+                lines.append(_("In voorkeursgemeente %(name)s") % {"name": name})
+        else:
+            lines.append(_("Niet in voorkeursgemeente %(name)s") % {"name": name})
+    lines.append(spread.line(candidate.municipality.pk))
+    end_date = candidate.location.end_date
+    if end_date is None:
+        lines.append(_("Geen einddatum"))
+    else:
+        lines.append(_("Open tot %(date)s") % {"date": formats.date_format(end_date, "j F Y")})
+    return lines
+
+
+def find_candidates(request: PlacementRequest, *, limit: int = 10, now: dt.datetime | None = None) -> MatchResult:
+    """A ranked list of at most `limit` locations for the request, each with its best rooms,
+    and the locations left out counted by reason. See the module docstring for the rules.
+
+    `now` is the moment the availability is read (kept as `as_of`). The rules judge the
+    request's expected arrival, as `check_choice` does, so every candidate is one the service
+    accepts; when that arrival has passed, a warning says so."""
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    now = now or timezone.now()
+    household = household_of(request)
+    warnings = []
+    if household.arrival < now:
+        warnings.append(_("De verwachte aankomst (%(arrival)s) is al voorbij; de regels, zoals die voor de nacht, "
+                          "gaan uit van die tijd. Pas de aankomst aan als die veranderd is.")
+                        % {"arrival": formats.date_format(timezone.localtime(household.arrival), "j F Y H:i")})
+
+    # Query 1: occupied beds and population of every municipality of the region (criterion 3);
+    # only the one aggregate is computed.
+    spread = _Spread({
+        row["pk"]: _MunicipalityLoad(row["name"], row["population"], row["cap_occupied"])
+        for row in municipalities_with_capacity(Municipality.objects.filter(region_id=request.region_id))
+        .values("pk", "name", "population", "cap_occupied")
+    })
+
+    # Query 2: every location of the region; the location rules run in Python.
+    excluded: Counter[str] = Counter()
+    passing: list[Location] = []
+    locations = (Location.objects.filter(municipality__region_id=request.region_id)
+                 .select_related("municipality").order_by("code", "pk"))
+    for location in locations:
+        reasons = location_unfit_reasons(household, location)
+        if reasons:
+            excluded[reasons[0]] += 1
+        else:
+            passing.append(location)
+
+    # Query 3: the rooms of the passing locations with a bed free now (free_beds() in SQL), as
+    # plain rows: a region has some 1,800 rooms and model instances would cost more than the
+    # matching itself. Only the rooms finally shown become Room instances.
+    rooms_by_location: dict[int, list[_FreeRoom]] = defaultdict(list)
+    if passing:
+        free_now = (Q(occupancy=RoomOccupancy.HOUSEHOLD, occupants=0)
+                    | Q(occupancy=RoomOccupancy.SHARED, occupants__lt=F("beds")))
+        rows = (Room.objects.filter(location_id__in=[loc.pk for loc in passing], state=RoomState.AVAILABLE)
+                .filter(free_now).order_by("location_id", "floor", "number", "pk").values_list(*_FreeRoom.FIELDS))
+        db = rows.db
+        for row in rows:
+            room = _FreeRoom(*row, db=db)
+            rooms_by_location[room.location_id].append(room)
+
+    candidates: list[Candidate] = []
+    for location in passing:
+        chosen = best_rooms(household, rooms_by_location.get(location.pk, []))
+        if chosen is None:
+            excluded[no_room_reason()] += 1
+            continue
+        snijverlies = sum(_loss(room, persons) for room, persons in chosen)
+        municipality = location.municipality
+        candidates.append(Candidate(
+            location=location, municipality=municipality, rooms=chosen,
+            beds_used=household.size + snijverlies, snijverlies=snijverlies,
+            sort_key=(
+                snijverlies, len(chosen),
+                0 if municipality.pk == household.preferred_municipality_id else 1,
+                spread.key(municipality.pk),
+                _end_key(location),
+                location.code, tuple(room.number for room, _persons in chosen),
+            ),
+        ))
+    candidates.sort(key=lambda c: c.sort_key)
+    shown = candidates[:limit]
+
+    # Query 4: the contacts of the locations shown; the primary contact first.
+    contacts: dict[int, ContactPerson] = {}
+    if shown:
+        for contact in ContactPerson.objects.filter(location_id__in=[c.location.pk for c in shown]).order_by(
+                "location_id", "-is_primary", "name", "pk"):
+            contacts.setdefault(contact.location_id, contact)
+    for rank, candidate in enumerate(shown, 1):
+        candidate.rooms = [(room.as_room(candidate.location), persons) for room, persons in candidate.rooms]
+        candidate.rank = rank
+        candidate.contact = contacts.get(candidate.location.pk)
+        candidate.explanation = _explain(candidate, request, household, spread)
+    return MatchResult(household=household, candidates=shown, excluded=dict(excluded), fitting=len(candidates),
+                       as_of=now, warnings=warnings)
