@@ -6,12 +6,16 @@ World: region "Noord" with municipalities A and B (a location with rooms in each
 
 from __future__ import annotations
 
+import os
+import uuid
 from types import SimpleNamespace
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 from rest_framework.test import APIClient
 
 from rcvs.accounts.models import Role
+from rcvs.celery import app as celery_app
 from tests.factories import (
     LocationFactory,
     MunicipalityFactory,
@@ -78,3 +82,36 @@ def api_for():
         return api
 
     return _api
+
+
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def redis_worker():
+    """A real Celery worker thread consuming from Redis (REDIS_URL), on a queue of its own so that
+    a worker of another test run on the same Redis database cannot take our tasks."""
+    queue = f"rcvs-test-{uuid.uuid4().hex[:12]}"
+    keys = ("broker_url", "result_backend", "task_always_eager", "task_default_queue")
+    previous = {key: celery_app.conf[key] for key in keys}
+    amqp = celery_app.amqp
+    queues = amqp.queues
+    previous_consume_from = queues._consume_from
+    # Celery caches its broker pool and (per thread) its result backend: an earlier eager test in
+    # this process may have left a pool for the default broker and a disabled backend, and then
+    # the task would never reach Redis. Start clean, put back what was there afterwards.
+    saved = (celery_app._pool, amqp._producer_pool, celery_app._local.__dict__.pop("backend", None))
+    celery_app._pool = amqp._producer_pool = None
+    celery_app.conf.update(broker_url=REDIS_URL, result_backend=REDIS_URL, task_always_eager=False,
+                           task_default_queue=queue)
+    try:
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=[queue]):
+            yield celery_app
+    finally:
+        celery_app.conf.update(previous)
+        queues._consume_from = previous_consume_from
+        queues.pop(queue, None)
+        celery_app._pool, amqp._producer_pool = saved[0], saved[1]
+        celery_app._local.__dict__.pop("backend", None)
+        if saved[2] is not None:
+            celery_app._local.backend = saved[2]

@@ -4,17 +4,12 @@ through Redis (a worker thread consuming from the broker, not an eager call)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
 from locations.models import Room, RoomState
 from locations.services import rooms_release_expired_blocks
 from locations.tasks import release_expired_blocks
-from rcvs.celery import app as celery_app
-
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def _block(room: Room, until: dt.date | None) -> None:
@@ -39,19 +34,8 @@ def test_only_blocks_that_ran_out_are_released(world):
     assert rooms_release_expired_blocks(as_of=today) == []  # idempotent
 
 
-@pytest.fixture
-def redis_celery():
-    previous = {key: celery_app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
-    celery_app.conf.update(broker_url=REDIS_URL, result_backend=REDIS_URL, task_always_eager=False)
-    try:
-        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            yield celery_app
-    finally:
-        celery_app.conf.update(previous)
-
-
 @pytest.mark.django_db(transaction=True)
-def test_release_task_round_trip_through_redis(world, redis_celery):
+def test_release_task_round_trip_through_redis(world, redis_worker):
     room = world.rooms_b[0]
     _block(room, dt.date(2026, 1, 1))
 
