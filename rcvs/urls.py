@@ -18,6 +18,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("locaties/", include("locations.urls")),
+    path("plaatsingen/", include("placements.urls")),
     path("api/v1/", include("locations.api_urls")),
     path("api/v1/", include("placements.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
