@@ -157,9 +157,14 @@ def request_create(*, user: User, region: Any, data: dict[str, Any], members: Se
     preferred = data.get("preferred_municipality")
     if preferred is not None and preferred.region_id != region.pk:
         errors["preferred_municipality"] = [_("Kies een gemeente in de eigen regio.")]
+    # The table constraints behind these two would name no field; say which field to fill in.
+    if data.get("pets_count") and not (data.get("pets_kind") or "").strip():
+        errors["pets_kind"] = [_("Vul de soort huisdier in.")]
+    if preferred is not None and not data.get("preference_reason"):
+        errors["preference_reason"] = [_("Geef een reden voor de voorkeursgemeente.")]
     request = PlacementRequest(region=region, created_by=user, **data)
     try:
-        request.full_clean(exclude=["region"])
+        request.full_clean(exclude=["region"], validate_constraints=False)
     except ValidationError as exc:
         for name, msgs in exc.message_dict.items():
             errors.setdefault(name, []).extend(msgs)

@@ -248,7 +248,7 @@ def _one_main(**changes) -> list[dict]:
     pytest.param(_one_main(relation="child"), {},
                  {"members": ["Een huishouden heeft precies één hoofdaanvrager."]}, id="no-main-applicant"),
     # The pets rule is a table constraint, so its message comes without a field of its own.
-    pytest.param(_one_main(), {"pets_count": 2}, {"__all__": ["Vul de soort huisdier in."]}, id="pets-without-kind"),
+    pytest.param(_one_main(), {"pets_count": 2}, {"pets_kind": ["Vul de soort huisdier in."]}, id="pets-without-kind"),
 ])
 def test_bad_requests_are_refused_with_field_errors_and_nothing_written(world, personas, members, data, fields):
     with pytest.raises(ApplicationError) as excinfo:
