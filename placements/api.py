@@ -79,6 +79,7 @@ from .services import (
     request_create,
     request_take,
 )
+from .supra import AGE_BANDS
 
 UUID_PATTERN = "[0-9a-fA-F-]{36}"
 PHONE_REGEX = r"^\+?[0-9 ()-]{8,20}$"
@@ -490,11 +491,12 @@ class SwapResultSerializer(serializers.Serializer):
 # --- serializers: supra-regional requests -------------------------------------------------------
 
 
-class AgeBandsSerializer(serializers.Serializer):
-    infants = serializers.IntegerField(min_value=0, default=0, help_text="Younger than 1 year (zuigelingen).")
-    children = serializers.IntegerField(min_value=0, default=0, help_text="1 to 17 years.")
-    adults = serializers.IntegerField(min_value=0, default=0, help_text="18 to 64 years.")
-    seniors = serializers.IntegerField(min_value=0, default=0, help_text="65 years and older.")
+# The same age bands as an outgoing request's JSON (placements.supra.AGE_BANDS), so what one
+# region sends, another region's installation can receive unchanged.
+AgeBandsSerializer = type("AgeBandsSerializer", (serializers.Serializer,), {
+    key: serializers.IntegerField(min_value=0, default=0, help_text=f"Persons aged {key} on the earliest date.")
+    for key, *_rest in AGE_BANDS
+})
 
 
 class NeedsSerializer(serializers.Serializer):

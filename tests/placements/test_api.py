@@ -492,7 +492,7 @@ def incoming_body(**overrides) -> dict:
     body = {
         "counterpart": "Regio Twente",
         "household_size": 3,
-        "composition": {"adults": 2, "children": 1},
+        "composition": {"18-64": 2, "4-11": 1},
         "needs": {"reduced_mobility": True, "pets_count": 1, "pets_kind": "kat"},
         "earliest_date": (timezone.localdate() + dt.timedelta(days=3)).isoformat(),
         "contact": {"name": "Piket Twente", "phone": "053 123 4567", "email": "piket@example.org"},
@@ -507,7 +507,7 @@ def test_incoming_supra_regional_request(api_for, personas, world):
     supra = SupraRegionalRequest.objects.get()
     assert (supra.direction, supra.region, supra.counterpart, supra.household_size, supra.created_by) == (
         "incoming", world.noord, "Regio Twente", 3, personas.coordinator)
-    assert supra.composition == {"infants": 0, "children": 1, "adults": 2, "seniors": 0}
+    assert supra.composition == {"0-1": 0, "2-3": 0, "4-11": 1, "12-17": 0, "18-64": 2, "65+": 0}
     assert supra.needs["pets_kind"] == "kat" and supra.needs["reduced_mobility"] is True
     assert supra.contact_phone == "053 123 4567"
     body = response.json()
@@ -525,7 +525,7 @@ def test_incoming_supra_regional_request(api_for, personas, world):
     ({"needs": {"pets_count": 2}}, "needs.pets_kind"),
     ({"contact": {"name": "Piket"}}, "contact.phone"),
     ({"contact": {"name": "Piket", "phone": "bel me"}}, "contact.phone"),
-    ({"composition": {"adults": -1, "children": 4}}, "composition.adults"),
+    ({"composition": {"18-64": -1, "4-11": 4}}, "composition.18-64"),
 ])
 def test_incoming_supra_regional_request_is_validated(api_for, personas, world, overrides, field):
     response = api_for(personas.coordinator).post(f"{API}/supra-regional-requests/", incoming_body(**overrides),
@@ -549,7 +549,7 @@ def _grow(world, personas, count: int) -> None:
         if i % 2:
             placement_reserve(user=personas.belteam, request=request, allocation=[(room.pk, 4)])
         SupraRegionalRequest.objects.create(
-            region=world.noord, household_size=2, composition={"adults": 2}, earliest_date=timezone.localdate(),
+            region=world.noord, household_size=2, composition={"18-64": 2}, earliest_date=timezone.localdate(),
             contact_name="Piket", contact_phone="0591 000 000", direction="incoming")
 
 

@@ -42,7 +42,7 @@ def scene(world, personas):
         allocation=[(world.rooms_b[0].pk, 1)]))
     supra = SupraRegionalRequest.objects.create(
         region=world.noord, direction="incoming", counterpart="Regio Twente", household_size=2,
-        composition={"adults": 2}, earliest_date=timezone.localdate(), contact_name="Piket Twente",
+        composition={"18-64": 2}, earliest_date=timezone.localdate(), contact_name="Piket Twente",
         contact_phone="053 123 4567")
     return SimpleNamespace(waiting=waiting, reserved=reserved, at_a=at_a, at_b=at_b, supra=supra, world=world,
                            names=("Wachtend", "Gereserveerd", "Verblijf", "Zoeknaam-Wacht", "Zoeknaam-Res",
@@ -55,7 +55,7 @@ def _new_request(s):
 
 
 def _incoming(s):
-    return {"household_size": 1, "composition": {"adults": 1},
+    return {"household_size": 1, "composition": {"18-64": 1},
             "earliest_date": (timezone.localdate() + dt.timedelta(days=1)).isoformat(),
             "contact": {"name": "Piket", "phone": "053 123 4567"}}
 
