@@ -130,30 +130,35 @@ def create_demo_queue(region: Region, *, as_of: dt.date, now: dt.datetime) -> li
     from .services import request_create
 
     def at(hours: int) -> dt.datetime:
-        """A whole hour some hours from now: the queue is always about the coming days."""
+        """A whole hour some hours from now (may fall in the night window: realistic for acute cases)."""
         return (now + dt.timedelta(hours=hours + 1)).replace(minute=0, second=0, microsecond=0)
+
+    def day(days: int, hour: int) -> dt.datetime:
+        """A daytime arrival on a coming day, so the demo can be tried at any hour."""
+        local = timezone.localtime(now).date() + dt.timedelta(days=days)
+        return timezone.make_aware(dt.datetime.combine(local, dt.time(hour, 0)))
 
     def person(first: str, last: str, years: float, sex: str, relation: str) -> dict[str, Any]:
         return {"first_name": first, "last_name": last, "sex": sex, "relation": relation,
                 "date_of_birth": as_of - dt.timedelta(days=int(years * 365.25))}
 
     queue = [
-        ({"urgency": Urgency.HIGH, "expected_arrival": at(2), "pets_count": 1, "pets_kind": "hond",
+        ({"urgency": Urgency.HIGH, "expected_arrival": day(1, 14), "pets_count": 1, "pets_kind": "hond",
           "requested_by_name": "Meldpunt LCVS", "requested_by_organisation": "LCVS"},
          [person("Iryna", "Demchenko", 33, "f", "main"), person("Taras", "Demchenko", 35, "m", "partner"),
           person("Sofiia", "Demchenko", 7, "f", "child"), person("Marko", "Demchenko", 0.3, "m", "child")]),
-        ({"expected_arrival": at(16), "reduced_mobility": True},
+        ({"expected_arrival": day(1, 11), "reduced_mobility": True},
          [person("Halyna", "Voronko", 74, "f", "main"), person("Petro", "Voronko", 77, "m", "partner")]),
-        ({"expected_arrival": at(12)}, [person("Maksym", "Sydorenko", 41, "m", "main")]),
+        ({"expected_arrival": day(1, 10)}, [person("Maksym", "Sydorenko", 41, "m", "main")]),
         ({"urgency": Urgency.ACUTE, "expected_arrival": at(1), "needs_wheelchair": True,
           "requested_by_organisation": "Gemeente Assen", "source": RequestSource.MUNICIPALITY},
          [person("Oksana", "Hrytsenko", 44, "f", "main"), person("Denys", "Hrytsenko", 16, "m", "child")]),
-        ({"expected_arrival": at(40), "own_transport": True},
+        ({"expected_arrival": day(2, 10), "own_transport": True},
          [person("Natalia", "Yaremchuk", 38, "f", "main")]
          + [person(n, "Yaremchuk", y, s, "child") for n, y, s in
             (("Bohdan", 15, "m"), ("Daryna", 12, "f"), ("Ivan", 9, "m"), ("Polina", 6, "f"), ("Roman", 3, "m"))]
          + [person("Liudmyla", "Yaremchuk", 66, "f", "parent")]),
-        ({"expected_arrival": at(20), "pets_count": 1, "pets_kind": "kat"},
+        ({"expected_arrival": day(1, 16), "pets_count": 1, "pets_kind": "kat"},
          [person("Alina", "Tkachuk", 29, "f", "main")]),
     ]
     created = []
