@@ -4,6 +4,7 @@
     make benchmark BENCH_ARGS=--national
 
 Seeds the demo data first when it is missing (Drenthe, or the national set with --national).
+The placement figures reserve and release beds of an open demo request (events are written).
 Prints figures only: what is fast enough is decided by people reading them, not by this script.
 Every figure is the median of --runs runs after one warm-up run; the query count is that of a
 single run, which must not grow with the number of locations.
@@ -143,11 +144,38 @@ def main(argv: list[str] | None = None) -> None:
         measure("(d) regions_with_capacity, all regions", regions, runs),
         measure("(e) build_overview, superuser (all regions)", overview(admin), runs),
     ]
+    # Placements: candidates for the open demo requests, and a reserve + release round trip.
+    from placements.matching import find_candidates
+    from placements.models import PlacementRequest, RequestStatus
+    from placements.services import placement_release, placement_reserve
+
+    queue = list(PlacementRequest.objects.filter(region__code=DEMO_REGION_CODE, status=RequestStatus.NEW)
+                 .order_by("received_at", "pk"))
+    for request in queue[:3]:
+        size = request.members.count()
+        results.append(measure(f"(h) find_candidates, household of {size}",
+                               lambda request=request: len(find_candidates(request).candidates), runs))
+    placeable = next((r for r in queue if find_candidates(r).candidates), None)
+    belteam = User.objects.get(username="belteam")
+    if placeable is not None:
+        def reserve_and_release() -> int:
+            candidate = find_candidates(placeable).candidates[0]
+            placement = placement_reserve(user=belteam, request=placeable, allocation=candidate.allocation)
+            placement_release(user=belteam, placement=placement, reason="benchmark")
+            return 1
+        results.append(measure("(i) candidates + reserve + release", reserve_and_release, runs))
+
     client = Client()
     client.force_login(beheerder)
     results.append(http_get("(f) GET /locaties/ as beheerder", client, "/locaties/", runs))
     results.append(http_get(f"(g) GET /locaties/<uuid>/ of {largest.code}", client,
                             f"/locaties/{largest.uuid}/", runs))
+    belteam_client = Client()
+    belteam_client.force_login(belteam)
+    results.append(http_get("(j) GET /plaatsingen/ (queue) as belteam", belteam_client, "/plaatsingen/", runs))
+    if queue:
+        results.append(http_get("(k) GET request page with candidates", belteam_client,
+                                f"/plaatsingen/verzoek/{queue[0].uuid}/", runs))
 
     print()
     print(f"Data: {describe_data()}; as of {as_of.isoformat()}; median of {runs} runs")
