@@ -15,6 +15,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
+from tests.factories import family_of_four_with_infant, make_request
+
 PO_PATH = Path(settings.LOCALE_PATHS[0]) / "en" / "LC_MESSAGES" / "django.po"
 MO_PATH = PO_PATH.with_suffix(".mo")
 
@@ -179,3 +181,15 @@ def test_overview_in_dutch_by_default_and_on_request(belteam_client):
         html = belteam_client.get(reverse("locations:overview")).content.decode()
     assert "Capaciteitsoverzicht" in html
     assert "Gerealiseerde bedden" in html
+
+
+def test_placement_queue_in_english_from_the_language_cookie(belteam_client, world):
+    make_request(region=world.noord, members=family_of_four_with_infant())
+    belteam_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = belteam_client.get(reverse("placements:queue")).content.decode()
+    assert "Placement request queue" in html
+    assert "New request" in html
+    assert "1 open request, urgent and oldest first" in html
+    assert "4 persons" in html and "1 infant" in html
+    for dutch in ("Nieuw verzoek", "Wachtrij plaatsingsverzoeken", "In behandeling bij", "zuigeling"):
+        assert dutch not in html
