@@ -17,15 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from locations.models import Location, Municipality, Region, Room
-
-
-class TimeStamped(models.Model):
-    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)
-
-    class Meta:
-        abstract = True
+from locations.models import Location, Municipality, Region, Room, TimeStamped
 
 
 class RequestSource(models.TextChoices):
