@@ -21,5 +21,6 @@ urlpatterns = [
     path("plaatsing/<uuid:uuid>/overplaatsen/", views.placement_transfer, name="placement_transfer"),
     path("plaatsing/<uuid:uuid>/ruilen/", views.placement_swap, name="placement_swap"),
     path("locatie/<uuid:uuid>/bewoners/", views.residents, name="residents"),
+    path("bovenregionaal/", views.supra_list, name="supra_list"),
     path("bovenregionaal/<uuid:uuid>/", views.supra_detail, name="supra_detail"),
 ]

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Case, Prefetch, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -545,6 +545,14 @@ def request_place(request: HttpRequest, uuid: UUID) -> HttpResponse:
 def _supra_qs(request: HttpRequest) -> Any:
     _require_placer(request)
     return SupraRegionalRequest.objects.filter(region__in=region_qs_for(request.user)).select_related("request")
+
+
+@login_required
+def supra_list(request: HttpRequest) -> HttpResponse:
+    """Supra-regional requests of the user's regions, open ones (sent) first, newest first."""
+    rows = (_supra_qs(request).select_related("created_by")
+            .order_by(Case(When(status=SupraRegionalStatus.SENT, then=Value(0)), default=Value(1)), "-created_at"))
+    return render(request, "placements/supra_list.html", {"rows": rows[:200]})
 
 
 @login_required

@@ -682,3 +682,23 @@ def test_supra_pages_are_404_outside_scope(world, personas, login):
         assert client.get(reverse("placements:supra_detail", args=[supra.uuid])).status_code == 404
         assert client.get(reverse("placements:supra_detail", args=[supra.uuid]),
                           {"formaat": "json"}).status_code == 404
+
+
+def test_supra_list_tracks_status_open_first_and_only_in_scope(world, personas, login):
+    first, second = make_request(region=world.noord), make_request(region=world.noord)
+    client = login(personas.belteam)
+    for request in (first, second):
+        client.post(reverse("placements:request_forward", args=[request.uuid]),
+                    {"contact_name": "Belteam Noord", "contact_phone": "0592 000 111"})
+    answered = SupraRegionalRequest.objects.get(request=first)
+    client.post(reverse("placements:supra_detail", args=[answered.uuid]), {"status": SupraRegionalStatus.ACCEPTED})
+
+    page = client.get(reverse("placements:supra_list"))
+    rows = list(page.context["rows"])
+    assert [s.request_id for s in rows] == [second.pk, first.pk]  # the open one first
+    assert "Geaccepteerd" in page.content.decode() and "Verzonden" in page.content.decode()
+    assert "Olena" not in page.content.decode()  # no names in the overview
+
+    assert login(personas.outsider).get(reverse("placements:supra_list")).context["rows"].count() == 0
+    for persona in (personas.gemeente_a, personas.bestuur):
+        assert login(persona).get(reverse("placements:supra_list")).status_code == 404
