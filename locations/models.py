@@ -159,6 +159,11 @@ class Location(TimeStamped):
     def is_realised(self) -> bool:
         return self.status in REALISED_STATUSES
 
+    def primary_contact(self) -> ContactPerson | None:
+        """Whom to call about this location: the first point of contact, else the first by name
+        (ContactPerson's default ordering says exactly that)."""
+        return self.contacts.first()
+
 
 class ContactPerson(TimeStamped):
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="contacts",

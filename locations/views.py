@@ -3,7 +3,6 @@ scoping selectors; anything outside the user's scope answers 404."""
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from rcvs.errors import ApplicationError
+from rcvs.errors import ApplicationError, add_to_form
 
 from . import services
 from .forms import ContactForm, LocationForm, OverviewFilterForm, RoomBlockForm, RoomForm
@@ -33,15 +32,6 @@ from .selectors import (
     room_qs_for,
     user_can_edit_location,
 )
-
-
-def _apply_error(form: Any, error: ApplicationError) -> None:
-    """Show a service error on the form: per field where the service names fields."""
-    fields = error.extra.get("fields") or {}
-    if not fields:
-        form.add_error(None, error.message)
-    for name, msgs in fields.items():
-        form.add_error(name if name in form.fields else None, msgs)
 
 
 def _editable_location(request: HttpRequest, uuid: UUID) -> Location:
@@ -97,7 +87,7 @@ def location_create(request: HttpRequest) -> HttpResponse:
         try:
             location = services.location_create(user=request.user, data=form.cleaned_data)
         except ApplicationError as error:
-            _apply_error(form, error)
+            add_to_form(form, error)
         else:
             messages.success(request, _("Locatie %(name)s is aangemaakt.") % {"name": location.name})
             return redirect("locations:detail", uuid=location.uuid)
@@ -114,7 +104,7 @@ def location_edit(request: HttpRequest, uuid: UUID) -> HttpResponse:
         try:
             services.location_update(user=request.user, location=location, data=changed)
         except ApplicationError as error:
-            _apply_error(form, error)
+            add_to_form(form, error)
         else:
             messages.success(request, _("De wijzigingen zijn opgeslagen."))
             return redirect("locations:detail", uuid=location.uuid)
@@ -134,7 +124,7 @@ def room_form(request: HttpRequest, uuid: UUID, room_id: int | None = None) -> H
                 changed = {name: form.cleaned_data[name] for name in form.changed_data}
                 saved = services.room_update(user=request.user, room=room, data=changed)
         except ApplicationError as error:
-            _apply_error(form, error)
+            add_to_form(form, error)
         else:
             messages.success(request, _("Kamer %(number)s is opgeslagen.") % {"number": saved.number})
             return redirect("locations:detail", uuid=location.uuid)
@@ -151,12 +141,7 @@ def room_block(request: HttpRequest, uuid: UUID, room_id: int) -> HttpResponse:
             services.room_block(user=request.user, room=room, reason=form.cleaned_data["reason"],
                                 until=form.cleaned_data["until"])
         except ApplicationError as error:
-            fields = error.extra.get("fields") or {}
-            if "blocked_reason" in fields:
-                error.extra["fields"] = {"reason": fields.pop("blocked_reason"), **fields}
-            if "blocked_until" in fields:
-                error.extra["fields"]["until"] = fields.pop("blocked_until")
-            _apply_error(form, error)
+            add_to_form(form, error, rename={"blocked_reason": "reason", "blocked_until": "until"})
         else:
             messages.success(request, ngettext("Kamer %(number)s is geblokkeerd (%(beds)s bed buiten gebruik).",
                                                "Kamer %(number)s is geblokkeerd (%(beds)s bedden buiten gebruik).",
@@ -198,7 +183,7 @@ def contact_form(request: HttpRequest, uuid: UUID, contact_id: int | None = None
         try:
             services.contact_save(user=request.user, location=location, contact=contact, data=form.cleaned_data)
         except ApplicationError as error:
-            _apply_error(form, error)
+            add_to_form(form, error)
         else:
             messages.success(request, _("De contactpersoon is opgeslagen."))
             return redirect("locations:detail", uuid=location.uuid)

@@ -21,7 +21,7 @@ def _context(placement: Placement) -> dict:
         "location": placement.location,
         "rooms": list(placement.rooms.filter(active=True).select_related("room")),
         "members": [(m, m.age_on(arrival_day)) for m in members],
-        "contact": placement.location.contacts.order_by("-is_primary", "name").first(),
+        "contact": placement.location.primary_contact(),
     }
 
 

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_POST
 
 from locations.models import Location
 from locations.selectors import location_qs_for, region_qs_for
-from rcvs.errors import ApplicationError
+from rcvs.errors import ApplicationError, add_to_form
 
 from . import matching, notifications, selectors, services
 from . import supra as supra_module
@@ -65,16 +65,6 @@ STATUS_LABELS = {**dict(PlacementStatus.choices), **dict(RequestStatus.choices)}
 def _require_placer(request: HttpRequest) -> None:
     if not selectors.can_place(request.user):
         raise Http404
-
-
-def _apply_error(form: forms.Form, error: ApplicationError, rename: dict[str, str] | None = None) -> None:
-    """Show a service error on the form: per field where the service names fields."""
-    fields = error.extra.get("fields") or {}
-    if not fields:
-        form.add_error(None, error.message)
-    for name, msgs in fields.items():
-        name = (rename or {}).get(name, name)
-        form.add_error(name if name in form.fields else None, msgs)
 
 
 _MEMBER_KEY = re.compile(r"members\[(\d+)\](?:\.(\w+))?")
@@ -150,10 +140,6 @@ def _why_not(error: services.NotAvailable) -> str:
     "Niet meer beschikbaar"."""
     reasons = "; ".join(str(r) for r in error.extra.get("reasons", [])) or error.message
     return reasons[:1].upper() + reasons[1:] + "."
-
-
-def _contact_of(location: Location) -> Any:
-    return location.contacts.order_by("-is_primary", "name").first()
 
 
 def _contact_dict(contact: Any) -> dict[str, str] | None:
@@ -261,7 +247,7 @@ def _placement_summary(placement_request: PlacementRequest, placement: Placement
         "persons": placement.persons,
         "arrival": placement_request.expected_arrival,
         "night": matching.is_night(placement_request.expected_arrival),
-        "contact": _contact_dict(_contact_of(location)),
+        "contact": _contact_dict(location.primary_contact()),
     }
 
 
@@ -491,7 +477,7 @@ def request_cancel(request: HttpRequest, uuid: UUID) -> HttpResponse:
         try:
             services.request_cancel(user=request.user, request=placement_request, reason=form.cleaned_data["reason"])
         except ApplicationError as error:
-            _apply_error(form, error)
+            add_to_form(form, error)
         else:
             messages.success(request, _("Het verzoek is geannuleerd."))
             return redirect("placements:queue")
@@ -566,7 +552,7 @@ def request_forward(request: HttpRequest, uuid: UUID) -> HttpResponse:
         try:
             created = supra_module.supra_request_create(user=request.user, request=placement_request, **form.cleaned_data)
         except ApplicationError as error:
-            _apply_error(form, error)
+            add_to_form(form, error)
         else:
             messages.success(request, _("Het verzoek is doorgezet naar de KCIO."))
             return redirect("placements:supra_detail", uuid=created.uuid)
@@ -598,7 +584,7 @@ def supra_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
         try:
             supra_module.supra_request_set_status(user=request.user, supra=supra, **form.cleaned_data)
         except ApplicationError as error:
-            _apply_error(form, error)
+            add_to_form(form, error)
         else:
             messages.success(request, _("De status is bijgewerkt."))
             return redirect("placements:supra_detail", uuid=supra.uuid)
@@ -615,7 +601,7 @@ def _placement_for(request: HttpRequest, uuid: UUID) -> Placement:
 def _render_placement(request: HttpRequest, placement: Placement, *, failed: forms.Form | None = None,
                       **forms_: forms.Form) -> HttpResponse:
     can_place = selectors.can_place(request.user)
-    contact = _contact_of(placement.location)
+    contact = placement.location.primary_contact()
     context = {
         "placement": placement,
         "location": placement.location,
@@ -656,7 +642,7 @@ def _placement_action(request: HttpRequest, uuid: UUID, *, form: forms.Form, for
         try:
             run(placement, form.cleaned_data)
         except ApplicationError as error:
-            _apply_error(form, error, rename)
+            add_to_form(form, error, rename)
         else:
             messages.success(request, success)
             return redirect("placements:placement_detail", uuid=placement.uuid)
@@ -726,7 +712,7 @@ def placement_transfer(request: HttpRequest, uuid: UUID) -> HttpResponse:
         except services.NotAvailable as error:
             not_available = _why_not(error)
         except ApplicationError as error:
-            _apply_error(form, error)
+            add_to_form(form, error)
         else:
             messages.success(request, _("Overgeplaatst naar %(location)s.") % {"location": new.location.name})
             return redirect("placements:placement_detail", uuid=new.uuid)
@@ -756,7 +742,7 @@ def placement_swap(request: HttpRequest, uuid: UUID) -> HttpResponse:
             new, _other = services.placement_swap(user=request.user, first=placement, second=form.cleaned_data["other"],
                                                   reason=form.cleaned_data["reason"])
         except ApplicationError as error:
-            _apply_error(form, error)
+            add_to_form(form, error)
         else:
             messages.success(request, _("Geruild: dit huishouden gaat naar %(location)s.") % {
                 "location": new.location.name})

@@ -29,3 +29,14 @@ class NotFound(ApplicationError):
 
 class Conflict(ApplicationError):
     status_code = 409
+
+
+def add_to_form(form: Any, error: ApplicationError, rename: dict[str, str] | None = None) -> None:
+    """Show a service error on a Django form: on the fields the service names (renamed where the
+    form calls a field differently), the rest as a form-wide error."""
+    fields = error.extra.get("fields") or {}
+    if not fields:
+        form.add_error(None, error.message)
+    for name, msgs in fields.items():
+        name = (rename or {}).get(name, name)
+        form.add_error(name if name in form.fields else None, msgs)
