@@ -8,7 +8,8 @@ coordinators and beheerders see the requests and placements of their regions.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 
@@ -71,24 +72,34 @@ def request_queue(*, user: User) -> QuerySet[PlacementRequest]:
             .prefetch_related(Prefetch("members", queryset=HouseholdMember.objects.order_by("position", "pk"))))
 
 
-def possible_duplicates(*, user: User, first_name: str = "", last_name: str = "",
-                        date_of_birth: dt.date | None = None, v_number: str = "",
-                        exclude_request: PlacementRequest | None = None) -> QuerySet[HouseholdMember]:
-    """Persons already waiting or placed who look like this one: same V-number, or same surname
-    with the same date of birth (first name too when given)."""
+def _same_person(*, first_name: str = "", last_name: str = "", date_of_birth: dt.date | None = None,
+                 v_number: str = "") -> Q:
+    """Same V-number, or same surname with the same date of birth (first name too when given)."""
     match = Q()
     if v_number:
         match |= Q(v_number=v_number)
     if last_name and date_of_birth:
-        same_person = Q(last_name__iexact=last_name.strip(), date_of_birth=date_of_birth)
+        same = Q(last_name__iexact=last_name.strip(), date_of_birth=date_of_birth)
         if first_name:
-            same_person &= Q(first_name__iexact=first_name.strip())
-        match |= same_person
+            same &= Q(first_name__iexact=first_name.strip())
+        match |= same
+    return match
+
+
+def possible_duplicates(*, user: User, people: Iterable[dict[str, Any]] = (),
+                        exclude_request: PlacementRequest | None = None,
+                        **person: Any) -> QuerySet[HouseholdMember]:
+    """Persons already waiting or placed who look like one of `people` (or like the one person
+    given by keyword), in one query whatever the size of the household."""
+    match = Q()
+    for p in [*people, person]:
+        match |= _same_person(**{k: p.get(k) or ("" if k != "date_of_birth" else None)
+                                 for k in ("first_name", "last_name", "date_of_birth", "v_number")})
     if not match:
         return HouseholdMember.objects.none()
     live = Q(request__status__in=OPEN_REQUEST_STATUSES) | Q(request__placements__status__in=ACTIVE_PLACEMENT_STATUSES)
     qs = (HouseholdMember.objects.filter(request__in=request_qs_for(user)).filter(match).filter(live)
-          .select_related("request").distinct())
+          .select_related("request").distinct().order_by("pk"))
     if exclude_request is not None:
         qs = qs.exclude(request=exclude_request)
     return qs

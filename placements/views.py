@@ -174,23 +174,13 @@ def _panel_from_result(result: Any) -> dict[str, Any]:
 
 def _duplicates(user: Any, members: list[dict[str, Any]],
                 exclude: PlacementRequest | None = None) -> list[dict[str, str]]:
-    lines, seen = [], set()
-    for member in members:
-        if not ((member.get("last_name") and member.get("date_of_birth")) or member.get("v_number")):
-            continue
-        found = selectors.possible_duplicates(
-            user=user, first_name=member.get("first_name", ""), last_name=member.get("last_name", ""),
-            date_of_birth=member.get("date_of_birth"), v_number=member.get("v_number", ""),
-            exclude_request=exclude)
-        for other in found:
-            if other.pk in seen:
-                continue
-            seen.add(other.pk)
-            lines.append({
-                "text": _("Mogelijk dubbel: %(name)s (%(born)s) staat al in verzoek %(ref)s (status %(status)s)") % {
-                    "name": f"{other.first_name} {other.last_name}", "born": other.date_of_birth.strftime("%d-%m-%Y"),
-                    "ref": str(other.request.uuid)[:8], "status": other.request.get_status_display().lower()},
-                "url": reverse("placements:request_detail", args=[other.request.uuid])})
+    lines = []
+    for other in selectors.possible_duplicates(user=user, people=members, exclude_request=exclude):
+        lines.append({
+            "text": _("Mogelijk dubbel: %(name)s (%(born)s) staat al in verzoek %(ref)s (status %(status)s)") % {
+                "name": f"{other.first_name} {other.last_name}", "born": other.date_of_birth.strftime("%d-%m-%Y"),
+                "ref": str(other.request.uuid)[:8], "status": other.request.get_status_display().lower()},
+            "url": reverse("placements:request_detail", args=[other.request.uuid])})
     return lines
 
 

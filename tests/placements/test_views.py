@@ -702,3 +702,16 @@ def test_supra_list_tracks_status_open_first_and_only_in_scope(world, personas, 
     assert login(personas.outsider).get(reverse("placements:supra_list")).context["rows"].count() == 0
     for persona in (personas.gemeente_a, personas.bestuur):
         assert login(persona).get(reverse("placements:supra_list")).status_code == 404
+
+
+def test_duplicate_search_is_one_query_for_the_whole_household(world, personas, django_assert_num_queries):
+    from placements.selectors import possible_duplicates
+
+    existing = make_request(region=world.noord, members=family_of_four_with_infant())
+    people = [{"first_name": m.first_name, "last_name": m.last_name, "date_of_birth": m.date_of_birth}
+              for m in existing.members.all()]
+    with django_assert_num_queries(1):
+        assert len(list(possible_duplicates(user=personas.belteam, people=people[:1]))) == 1
+    with django_assert_num_queries(1):
+        found = list(possible_duplicates(user=personas.belteam, people=people))
+    assert sorted(m.first_name for m in found) == sorted(p["first_name"] for p in people)
