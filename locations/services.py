@@ -213,23 +213,6 @@ def contact_delete(*, user: User, contact: ContactPerson) -> None:
     contact.delete()
 
 
-@transaction.atomic
-def room_set_occupants(*, room: Room, occupants: int, user: User | None = None, reason: str = "") -> Room:
-    """Set the number of persons in a room. Until placements (next issue) own this, only the demo
-    data and tests call it; the row lock and the database constraints keep it within the beds."""
-    locked = Room.objects.select_for_update().get(pk=room.pk)
-    if occupants < 0 or occupants > locked.beds:
-        raise ApplicationError(_("Niet meer beschikbaar."), code="not_available")
-    if locked.state == RoomState.BLOCKED and occupants:
-        raise ApplicationError(_("De kamer is geblokkeerd."), code="room_blocked")
-    locked.occupants = occupants
-    locked._change_reason = reason or _("Bezetting gewijzigd")
-    if user is not None:
-        locked._history_user = user
-    locked.save(update_fields=["occupants", "updated_at"])
-    return locked
-
-
 def rooms_release_expired_blocks(*, as_of: dt.date) -> list[int]:
     """Unblock rooms whose 'blocked until' date has passed, one row lock at a time (by pk, the
     capacity lock order), so the beds count as available again without anyone having to remember.

@@ -210,14 +210,6 @@ def free_beds(room: Room) -> int:
     return room.beds - room.occupants
 
 
-@dataclass
-class Refusal:
-    reasons: list[str] = field(default_factory=list)
-
-    def __bool__(self) -> bool:
-        return bool(self.reasons)
-
-
 def check_choice(request: PlacementRequest, location: Location, allocation: Sequence[tuple[Room, int]],
                  *, check_free: bool = True) -> list[str]:
     """All reasons why placing the request in these rooms (room, persons) is not allowed."""

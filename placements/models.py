@@ -34,9 +34,6 @@ class Urgency(models.TextChoices):
     ACUTE = "acute", _("Acuut")
 
 
-URGENCY_ORDER = {Urgency.ACUTE: 0, Urgency.HIGH: 1, Urgency.NORMAL: 2}
-
-
 class RequestStatus(models.TextChoices):
     NEW = "new", _("Nieuw")
     IN_PROGRESS = "in_progress", _("In behandeling")

@@ -64,6 +64,15 @@ class ContactPersonFactory(factory.django.DjangoModelFactory):
     is_primary = True
 
 
+def room_set_occupants(*, room: Room, occupants: int) -> Room:
+    """Put persons in a room without a household, for registry tests that only need the numbers.
+    Real occupancy comes from placements (placements/services.py); the database still refuses
+    more occupants than beds or anyone in a blocked room."""
+    Room.objects.filter(pk=room.pk).update(occupants=occupants)
+    room.refresh_from_db()
+    return room
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User

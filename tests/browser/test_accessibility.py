@@ -7,8 +7,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
-from locations.services import room_set_occupants
 from tests.conftest import PASSWORD
+from tests.factories import room_set_occupants
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

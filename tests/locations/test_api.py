@@ -31,9 +31,15 @@ from locations.selectors import (
     region_capacity,
     rooms_with_capacity,
 )
-from locations.services import room_block, room_set_occupants
+from locations.services import room_block
 from tests.conftest import PASSWORD
-from tests.factories import ContactPersonFactory, LocationFactory, MunicipalityFactory, RoomFactory
+from tests.factories import (
+    ContactPersonFactory,
+    LocationFactory,
+    MunicipalityFactory,
+    RoomFactory,
+    room_set_occupants,
+)
 
 API = "/api/v1"
 CAPACITY_NAMES = ("realised", "occupied", "available", "snijverlies", "out_of_service", "planned",

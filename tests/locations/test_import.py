@@ -25,10 +25,10 @@ from locations.importing import (
     import_apply,
 )
 from locations.models import Location, LocationKind, LocationStatus, Room, RoomOccupancy
-from locations.services import room_block, room_set_occupants
+from locations.services import room_block
 from rcvs.accounts.models import Role
 from rcvs.errors import ApplicationError, PermissionDenied
-from tests.factories import LocationFactory, MunicipalityFactory, RoomFactory, UserFactory
+from tests.factories import LocationFactory, MunicipalityFactory, RoomFactory, UserFactory, room_set_occupants
 
 LOCATION_HEADERS = [column.header for column in LOCATION_COLUMNS]
 ROOM_HEADERS = [column.header for column in ROOM_COLUMNS]

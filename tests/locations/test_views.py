@@ -10,8 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from locations.models import Location, Room, RoomState
-from locations.services import room_set_occupants
-from tests.factories import LocationFactory, RoomFactory
+from tests.factories import LocationFactory, RoomFactory, room_set_occupants
 
 pytestmark = pytest.mark.django_db
 
