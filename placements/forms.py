@@ -149,6 +149,43 @@ def member_formset(data: Any = None) -> BaseMemberFormSet:
     return MemberFormSet(data, prefix="members", initial=[{"relation": Relation.MAIN}])
 
 
+class ErrorForm(forms.Form):
+    """A bound form without fields that carries a refusal as a form-wide error.
+
+    For actions without a form of their own (taking a request, placing a candidate): an unbound
+    `forms.Form()` cannot hold errors, so the error page itself would crash."""
+
+    def __init__(self, message: str):
+        super().__init__(data={})
+        self.full_clean()
+        self.add_error(None, message)
+
+
+# PostgreSQL integers: a room id beyond this cannot exist, and sending it to the database
+# would answer "out of range" instead of "not found".
+MAX_ROOM_ID = 2**63 - 1
+MAX_HOUSEHOLD = 12
+
+
+def parse_allocation(raw: str) -> list[tuple[int, int]] | None:
+    """'12:4,13:2' → [(12, 4), (13, 2)]: the rooms and persons of one candidate; None when the
+    text is not such a list (empty, not numbers, a room twice, a number out of range)."""
+    allocation = []
+    for part in (raw or "").split(","):
+        if not part.strip():
+            continue
+        room, sep, persons = part.strip().partition(":")
+        if not (sep and room.isascii() and room.isdigit() and persons.isascii() and persons.isdigit()):
+            return None
+        room_id, count = int(room), int(persons)
+        if not (1 <= room_id <= MAX_ROOM_ID and 1 <= count <= MAX_HOUSEHOLD):
+            return None
+        allocation.append((room_id, count))
+    if not allocation or len({room_id for room_id, _count in allocation}) != len(allocation):
+        return None
+    return allocation
+
+
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Reden van annuleren"), max_length=300)
 

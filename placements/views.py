@@ -37,6 +37,7 @@ from .forms import (
     CancelForm,
     ConfirmForm,
     DepartForm,
+    ErrorForm,
     ReasonForm,
     RequestForm,
     SupraForm,
@@ -44,6 +45,7 @@ from .forms import (
     SwapForm,
     TransferForm,
     member_formset,
+    parse_allocation,
 )
 from .models import (
     ACTIVE_PLACEMENT_STATUSES,
@@ -124,15 +126,17 @@ def _create_request(request: HttpRequest, form: RequestForm, formset: Any) -> Pl
 
 
 def _parse_allocation(raw: str) -> list[tuple[int, int]]:
-    """'12:4,13:2' → [(12, 4), (13, 2)]: the rooms and persons of one candidate."""
-    try:
-        allocation = [(int(room), int(persons)) for room, persons in
-                      (part.split(":") for part in raw.split(",") if part.strip())]
-    except ValueError as exc:
-        raise ApplicationError(_("Kies een plek uit de lijst met kandidaten."), code="invalid") from exc
-    if not allocation or any(persons < 1 for _room, persons in allocation):
+    """The chosen candidate's rooms, or a 400 with the Dutch message when the text is not one."""
+    allocation = parse_allocation(raw)
+    if allocation is None:
         raise ApplicationError(_("Kies een plek uit de lijst met kandidaten."), code="invalid")
     return allocation
+
+
+def _status_of(error: ApplicationError) -> int:
+    """The HTTP status of a refused action: 409 when the state changed under the user (taken,
+    placed, moved meanwhile), 400 for input that could never work."""
+    return error.status_code if error.status_code in (400, 409) else 400
 
 
 def _why_not(error: services.NotAvailable) -> str:
@@ -281,15 +285,17 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 def _render_new(request: HttpRequest, form: RequestForm, formset: Any, *, panel: dict[str, Any] | None = None,
-                not_available: str = "") -> HttpResponse:
+                not_available: str = "", status: int | None = None) -> HttpResponse:
     problems = _problems(form, formset) if form.is_bound else []
     if panel and problems:
         panel["problems_above"] = True  # listed once, in the error summary
+    if status is None:
+        status = 409 if not_available else 400 if problems else 200
     return render(request, "placements/request_new.html", {
         "form": form, "formset": formset, "panel": panel or {"ready": False}, "problems": problems,
         "not_available": not_available, "place_form": "request-form", "place_label": _("Plaatsen"),
         "forward_in_form": True,
-    })
+    }, status=status)
 
 
 @login_required
@@ -304,7 +310,8 @@ def request_new(request: HttpRequest) -> HttpResponse:
     data = request.POST
     if action == "add_member":  # without JavaScript: one more row, nothing checked yet
         data = request.POST.copy()
-        data["members-TOTAL_FORMS"] = str(int(data.get("members-TOTAL_FORMS") or 0) + 1)
+        total = data.get("members-TOTAL_FORMS") or "0"
+        data["members-TOTAL_FORMS"] = str(int(total) + 1) if total.isdigit() and len(total) < 4 else total
     form, formset = RequestForm(data, regions=regions), member_formset(data)
     if action == "add_member":
         return render(request, "placements/request_new.html", {
@@ -355,6 +362,8 @@ def _new_confirmation_step(request: HttpRequest, form: RequestForm, formset: Any
                                not_available=_why_not(error))
         except ApplicationError as error:
             _apply_request_error(form, formset, error)
+            return _render_new(request, form, formset, panel=_new_request_panel(request, form, formset),
+                               status=_status_of(error))
         else:
             return render(request, "placements/confirm.html", {
                 **summary, "allocation": raw, "carry": _carry(request.POST),
@@ -384,6 +393,8 @@ def _new_place(request: HttpRequest, form: RequestForm, formset: Any, raw: str, 
                                not_available=_why_not(error))
         except ApplicationError as error:
             _apply_request_error(form, formset, error)
+            return _render_new(request, form, formset, panel=_new_request_panel(request, form, formset),
+                               status=_status_of(error))
         else:
             messages.success(request, _placed_message(placement, confirm, notify_location))
             return redirect("placements:placement_detail", uuid=placement.uuid)
@@ -418,7 +429,7 @@ def _request_panel(request: HttpRequest, placement_request: PlacementRequest) ->
 
 def _render_request(request: HttpRequest, placement_request: PlacementRequest, *,
                     cancel_form: CancelForm | None = None, failed: forms.Form | None = None,
-                    not_available: str = "") -> HttpResponse:
+                    not_available: str = "", status: int = 200) -> HttpResponse:
     events = placement_request.events.select_related("actor", "placement__location").order_by("at", "pk")
     placements = placement_request.placements.select_related("location").order_by("-reserved_at")
     return render(request, "placements/request_detail.html", {
@@ -436,7 +447,7 @@ def _render_request(request: HttpRequest, placement_request: PlacementRequest, *
         "failed": failed,
         "not_available": not_available,
         "place_form": "place-form", "place_label": _("Plaatsen"), "forward_in_form": False,
-    })
+    }, status=status)
 
 
 @login_required
@@ -451,9 +462,9 @@ def request_take(request: HttpRequest, uuid: UUID) -> HttpResponse:
     try:
         services.request_take(user=request.user, request=placement_request)
     except ApplicationError as error:
-        failed = forms.Form()
-        failed.add_error(None, error.message)
-        return _render_request(request, placement_request, failed=failed)
+        placement_request.refresh_from_db()
+        return _render_request(request, placement_request, failed=ErrorForm(error.message),
+                               status=_status_of(error))
     messages.success(request, _("U heeft het verzoek in behandeling genomen."))
     return redirect("placements:request_detail", uuid=placement_request.uuid)
 
@@ -463,15 +474,18 @@ def request_take(request: HttpRequest, uuid: UUID) -> HttpResponse:
 def request_cancel(request: HttpRequest, uuid: UUID) -> HttpResponse:
     placement_request = _request_for(request, uuid)
     form = CancelForm(request.POST)
+    status = 400
     if form.is_valid():
         try:
             services.request_cancel(user=request.user, request=placement_request, reason=form.cleaned_data["reason"])
         except ApplicationError as error:
             add_to_form(form, error)
+            status = _status_of(error)
+            placement_request.refresh_from_db()
         else:
             messages.success(request, _("Het verzoek is geannuleerd."))
             return redirect("placements:queue")
-    return _render_request(request, placement_request, cancel_form=form, failed=form)
+    return _render_request(request, placement_request, cancel_form=form, failed=form, status=status)
 
 
 @login_required
@@ -480,7 +494,6 @@ def request_place(request: HttpRequest, uuid: UUID) -> HttpResponse:
     """Plaatsen from the request page: first the confirmation step, then reserve (and confirm)."""
     placement_request = _request_for(request, uuid)
     action, raw = request.POST.get("action", ""), request.POST.get("allocation", "")
-    failed = forms.Form()
     try:
         allocation = _parse_allocation(raw)
         if action in ("confirm", "reserve"):
@@ -500,12 +513,12 @@ def request_place(request: HttpRequest, uuid: UUID) -> HttpResponse:
             summary = _placement_summary(placement_request, placement)
             transaction.set_rollback(True)
     except services.NotAvailable as error:
-        placement_request.refresh_from_db()
-        return _render_request(request, placement_request, not_available=_why_not(error))
+        placement_request.refresh_from_db()  # fresh candidates: the panel is computed from the request as it is now
+        return _render_request(request, placement_request, not_available=_why_not(error), status=409)
     except ApplicationError as error:
         placement_request.refresh_from_db()
-        failed.add_error(None, error.message)
-        return _render_request(request, placement_request, failed=failed)
+        return _render_request(request, placement_request, failed=ErrorForm(error.message),
+                               status=_status_of(error))
     return render(request, "placements/confirm.html", {
         **summary, "allocation": raw, "carry": [],
         "action_url": reverse("placements:request_place", args=[placement_request.uuid]),
@@ -548,7 +561,7 @@ def request_forward(request: HttpRequest, uuid: UUID) -> HttpResponse:
             return redirect("placements:supra_detail", uuid=created.uuid)
     return render(request, "placements/supra_form.html", {
         "form": form, "req": placement_request, "household": _household_summary(placement_request),
-        "needs": _needs(placement_request)})
+        "needs": _needs(placement_request)}, status=400 if form.errors else 200)
 
 
 @login_required
@@ -579,7 +592,8 @@ def supra_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
             messages.success(request, _("De status is bijgewerkt."))
             return redirect("placements:supra_detail", uuid=supra.uuid)
     return render(request, "placements/supra_detail.html", {
-        "supra": supra, "form": form, "text": supra_module.supra_as_text(supra), "can_change": supra.status == SupraRegionalStatus.SENT})
+        "supra": supra, "form": form, "text": supra_module.supra_as_text(supra),
+        "can_change": supra.status == SupraRegionalStatus.SENT}, status=400 if form.errors else 200)
 
 
 # --- a placement ------------------------------------------------------------------------------
@@ -589,7 +603,7 @@ def _placement_for(request: HttpRequest, uuid: UUID) -> Placement:
 
 
 def _render_placement(request: HttpRequest, placement: Placement, *, failed: forms.Form | None = None,
-                      **forms_: forms.Form) -> HttpResponse:
+                      status: int = 200, **forms_: forms.Form) -> HttpResponse:
     can_place = selectors.can_place(request.user)
     contact = placement.location.primary_contact()
     context = {
@@ -615,7 +629,7 @@ def _render_placement(request: HttpRequest, placement: Placement, *, failed: for
         context["events"] = [{"event": e, "from": STATUS_LABELS.get(e.from_status, e.from_status),
                               "to": STATUS_LABELS.get(e.to_status, e.to_status)} for e in events]
     context.update(forms_)
-    return render(request, "placements/placement_detail.html", context)
+    return render(request, "placements/placement_detail.html", context, status=status)
 
 
 @login_required
@@ -628,16 +642,18 @@ def _placement_action(request: HttpRequest, uuid: UUID, *, form: forms.Form, for
     placement = _placement_for(request, uuid)
     if not allowed(placement):
         raise Http404
+    status = 400
     if form.is_valid():
         try:
             run(placement, form.cleaned_data)
         except ApplicationError as error:
             add_to_form(form, error, rename)
+            status = _status_of(error)  # e.g. 409 for a second click on a step already done
         else:
             messages.success(request, success)
             return redirect("placements:placement_detail", uuid=placement.uuid)
     placement = _placement_for(request, uuid)  # fresh: nothing was written
-    return _render_placement(request, placement, failed=form, **{form_name: form})
+    return _render_placement(request, placement, failed=form, status=status, **{form_name: form})
 
 
 @login_required
@@ -693,16 +709,17 @@ def _movable(request: HttpRequest, uuid: UUID) -> Placement:
 def placement_transfer(request: HttpRequest, uuid: UUID) -> HttpResponse:
     placement = _movable(request, uuid)
     form = TransferForm(request.POST or None)
-    not_available = ""
+    not_available, status = "", 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
             new = services.placement_transfer(user=request.user, placement=placement,
                                               allocation=_parse_allocation(request.POST.get("allocation", "")),
                                               reason=form.cleaned_data["reason"])
         except services.NotAvailable as error:
-            not_available = _why_not(error)
+            not_available, status = _why_not(error), 409
         except ApplicationError as error:
             add_to_form(form, error)
+            status = _status_of(error)
         else:
             messages.success(request, _("Overgeplaatst naar %(location)s.") % {"location": new.location.name})
             return redirect("placements:placement_detail", uuid=new.uuid)
@@ -716,7 +733,7 @@ def placement_transfer(request: HttpRequest, uuid: UUID) -> HttpResponse:
         "household": _household_summary(placement.request),
         "place_form": "transfer-form", "place_label": _("Verplaatsen"), "forward_in_form": False,
         "hide_forward": True,
-    })
+    }, status=status)
 
 
 @login_required
@@ -727,12 +744,14 @@ def placement_swap(request: HttpRequest, uuid: UUID) -> HttpResponse:
                       status__in=[PlacementStatus.CONFIRMED, PlacementStatus.ARRIVED])
               .exclude(pk=placement.pk).prefetch_related("rooms__room").order_by("location__name", "reserved_at"))
     form = SwapForm(request.POST or None, others=others)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
             new, _other = services.placement_swap(user=request.user, first=placement, second=form.cleaned_data["other"],
                                                   reason=form.cleaned_data["reason"])
         except ApplicationError as error:
             add_to_form(form, error)
+            status = _status_of(error)
         else:
             messages.success(request, _("Geruild: dit huishouden gaat naar %(location)s.") % {
                 "location": new.location.name})
@@ -740,7 +759,7 @@ def placement_swap(request: HttpRequest, uuid: UUID) -> HttpResponse:
     return render(request, "placements/swap.html", {
         "placement": placement, "form": form, "has_others": others.exists(),
         "rooms": list(placement.rooms.filter(active=True).select_related("room")),
-        "household": _household_summary(placement.request)})
+        "household": _household_summary(placement.request)}, status=status)
 
 
 # --- residents of a location ------------------------------------------------------------------

@@ -6,19 +6,24 @@ Every error the API answers has the same shape, documented once as `Error` in th
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import DataError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from rcvs.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -35,6 +40,45 @@ class ErrorSerializer(serializers.Serializer):
                   "'non_field_errors'.",
     )
     extra = serializers.DictField(required=False, help_text="Further details of a domain error.")
+
+
+class LimitOffsetPagination(pagination.LimitOffsetPagination):
+    """DRF's limit/offset paging, with a ceiling and a 400 for numbers that are not numbers.
+
+    DRF passes any offset and (without max_limit) any limit to the database as they come, and
+    PostgreSQL answers a LIMIT beyond its bigint range with an error: a 500 for one bad parameter.
+    A limit above the ceiling is lowered to it (the response's `next` link tells the client how to
+    go on); a limit or offset that is not a whole number, is negative, or is absurdly large is
+    refused with a Dutch message."""
+
+    max_limit = 500
+    max_offset = 10_000_000  # far beyond any list here, far below what the database can take
+
+    def _number(self, request: Any, name: str, *, minimum: int) -> int | None:
+        raw = request.query_params.get(name)
+        if raw is None or not raw.strip():
+            return None
+        raw = raw.strip()
+        if raw.isascii() and raw.isdigit():
+            raw = raw.lstrip("0") or "0"
+        if not (raw.isascii() and raw.isdigit()) or int(raw[:19]) < minimum:
+            raise exceptions.ValidationError({name: [
+                _("Geef voor %(name)s een heel getal vanaf %(min)s.") % {"name": name, "min": minimum}]})
+        return int(raw) if len(raw) <= 18 else 10**18  # int() of a very long text is slow: cap first
+
+    def get_limit(self, request: Any) -> int | None:
+        limit = self._number(request, self.limit_query_param, minimum=1)
+        if limit is None:
+            return self.default_limit
+        return min(limit, self.max_limit)
+
+    def get_offset(self, request: Any) -> int:
+        offset = self._number(request, self.offset_query_param, minimum=0) or 0
+        if offset > self.max_offset:
+            raise exceptions.ValidationError({self.offset_query_param: [
+                _("Geef voor %(name)s een getal tot en met %(max)s.") % {"name": self.offset_query_param,
+                                                                     "max": self.max_offset}]})
+        return offset
 
 
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
@@ -68,6 +112,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if extra:
             body["extra"] = extra
         return Response(body, status=exc.status_code)
+    if isinstance(exc, DataError | OverflowError | ValueError):
+        # Last line of defence: input that slipped past the serializers (a number beyond the
+        # database's range, a text too long for its column) is the client's error, not a 500.
+        # Fields validate their ranges; this only catches what they missed. The log names the
+        # operation and the kind of error, never the value, which may be personal data.
+        view = context.get("view")
+        logger.warning("Invalid input reached %s.%s: %s", type(view).__name__, getattr(view, "action", None),
+                       type(exc).__name__)
+        set_rollback()
+        return Response({"message": _("Ongeldige invoer."), "code": "invalid"}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Niet gevonden."))
     elif isinstance(exc, DjangoPermissionDenied):

@@ -233,7 +233,7 @@ def test_impossible_households_are_refused_in_dutch_and_nothing_written(world, p
     assert "Nog geen kandidaten" in preview.content.decode()
 
     saved = client.post(NEW, {**data, "action": "save"})
-    assert saved.status_code == 200
+    assert saved.status_code == 400
     assert message in saved.content.decode()
     assert 'class="error-summary"' in saved.content.decode()
     assert counts() == before
@@ -358,7 +358,7 @@ def test_a_room_taken_meanwhile_is_not_available_and_nothing_written(world, pers
 
     response = client.post(NEW, {**data, "allocation": allocation, "action": "confirm"})
 
-    assert response.status_code == 200
+    assert response.status_code == 409
     content = response.content.decode()
     assert "Niet meer beschikbaar" in content
     assert "Kamer 1.04 is niet meer beschikbaar." in content
@@ -373,7 +373,7 @@ def test_place_refuses_an_allocation_of_another_region(world, personas, login):
     before = counts()
     response = login(personas.belteam).post(NEW, {**form_data(world, ONE_ADULT),
                                                   "allocation": f"{world.rooms_c[0].pk}:1", "action": "confirm"})
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert "Niet meer beschikbaar" in response.content.decode()
     assert counts() == before and Room.objects.get(pk=world.rooms_c[0].pk).occupants == 0
 
@@ -424,7 +424,7 @@ def test_take_and_cancel_write_events(world, personas, login):
 
     url = reverse("placements:request_cancel", args=[request.uuid])
     refused = client.post(url, {"reason": ""})
-    assert refused.status_code == 200 and "Dit veld is vereist." in refused.content.decode()
+    assert refused.status_code == 400 and "Dit veld is vereist." in refused.content.decode()
     assert PlacementRequest.objects.get(pk=request.pk).status == RequestStatus.IN_PROGRESS
 
     assert client.post(url, {"reason": "Familie heeft zelf opvang gevonden"}).status_code == 302
@@ -455,7 +455,7 @@ def test_place_from_the_request_page_when_taken_meanwhile(world, personas, login
     before = counts()
     response = login(personas.belteam).post(reverse("placements:request_place", args=[request.uuid]),
                                             {"allocation": f"{room.pk}:1", "action": "confirm"})
-    assert response.status_code == 200 and "Niet meer beschikbaar" in response.content.decode()
+    assert response.status_code == 409 and "Niet meer beschikbaar" in response.content.decode()
     assert counts() == before
 
 
@@ -490,7 +490,7 @@ def test_arrive_depart_and_release_buttons(world, personas, login):
     url = reverse("placements:placement_depart", args=[placement.uuid])
     future = client.post(url, {"on": (timezone.localdate() + dt.timedelta(days=3)).isoformat(),
                                "reason": "own_housing"})
-    assert future.status_code == 200 and "De vertrekdatum ligt in de toekomst." in future.content.decode()
+    assert future.status_code == 400 and "De vertrekdatum ligt in de toekomst." in future.content.decode()
     assert Placement.objects.get(pk=placement.pk).status == PlacementStatus.ARRIVED
 
     client.post(url, {"on": timezone.localdate().isoformat(), "reason": "own_housing", "note": "huurwoning"})
@@ -507,7 +507,7 @@ def test_arrive_depart_and_release_buttons(world, personas, login):
     assert second.events.get(kind="released").reason == "Familie belt niet terug"
     # Releasing twice: a clear error, nothing changes.
     again = client.post(reverse("placements:placement_release", args=[second.uuid]), {"reason": "nogmaals"})
-    assert again.status_code == 200 and "Vrijgeven kan niet vanuit status" in again.content.decode()
+    assert again.status_code == 409 and "Vrijgeven kan niet vanuit status" in again.content.decode()
 
 
 def test_gemeente_registers_arrival_at_its_own_location_only(world, personas, login):
@@ -540,7 +540,7 @@ def test_coordinator_transfers_a_household(world, personas, login):
     assert "Verplaatsen" in page and f'value="{world.rooms_a[0].pk}:1"' in page
 
     refused = client.post(url, {"reason": "", "allocation": f"{target.pk}:1"})
-    assert refused.status_code == 200 and Placement.objects.count() == 1
+    assert refused.status_code == 400 and Placement.objects.count() == 1
 
     response = client.post(url, {"reason": "Dichter bij school", "allocation": f"{target.pk}:1"})
     new = Placement.objects.get(transferred_from=placement)
@@ -641,7 +641,7 @@ def test_forward_to_kcio_and_record_the_answer(world, personas, login):
     assert "namen zijn persoonsgegevens" in form.content.decode()
 
     refused = client.post(url, {"contact_name": "Belteam", "contact_phone": ""})
-    assert refused.status_code == 200 and not SupraRegionalRequest.objects.exists()
+    assert refused.status_code == 400 and not SupraRegionalRequest.objects.exists()
 
     response = client.post(url, {"contact_name": "Belteam Noord", "contact_phone": "0592 000 111"})
     supra = SupraRegionalRequest.objects.get()
