@@ -46,6 +46,7 @@ from locations.selectors import region_qs_for
 from rcvs.api import ErrorSerializer, error_responses, exception_handler
 
 from . import matching
+from .forms import MAX_HOUSEHOLD, MAX_ROOM_ID
 from .models import (
     DepartureReason,
     HouseholdMember,
@@ -184,8 +185,10 @@ class AllocationField(serializers.ListField):
     """[[room_id, persons], ...]: the rooms of one location and how many persons go into each."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("child", serializers.ListField(child=serializers.IntegerField(min_value=1),
-                                                         min_length=2, max_length=2))
+        # Bounded so that a number beyond PostgreSQL's bigint is refused here with a 400, not by the
+        # database; no household has more than 12 members.
+        kwargs.setdefault("child", serializers.ListField(
+            child=serializers.IntegerField(min_value=1, max_value=MAX_ROOM_ID), min_length=2, max_length=2))
         kwargs.setdefault("help_text", "Pairs [room id, persons]: every room of one location, and how many "
                                        "members of the household sleep in it.")
         super().__init__(**kwargs)
@@ -198,6 +201,9 @@ class AllocationSerializer(serializers.Serializer):
         rooms = [room_id for room_id, _persons in value]
         if len(set(rooms)) != len(rooms):
             raise serializers.ValidationError(_("Noem elke kamer één keer."))
+        if any(persons > MAX_HOUSEHOLD for _room_id, persons in value):
+            raise serializers.ValidationError(
+                _("Een kamer krijgt hoogstens %(n)s personen.") % {"n": MAX_HOUSEHOLD})
         return [(room_id, persons) for room_id, persons in value]
 
 
@@ -748,13 +754,18 @@ class PlacementRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     @extend_schema(
         summary="Find likely duplicates",
         description="Persons already waiting or placed with the same V-number, or the same surname and date of "
-                    "birth (and first name when given). Answers which requests to look at; repeats no names.",
-        parameters=[DuplicateQuerySerializer],
+                    "birth (and first name when given). Answers which requests to look at; repeats no names. "
+                    "A POST with the person in the body, so that names, dates of birth and V-numbers never "
+                    "appear in a URL (and so in no access log or browser history). Writes nothing.",
+        request=DuplicateQuerySerializer,
         responses={200: DuplicateSerializer(many=True), **error_responses(400, 401)},
     )
-    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
     def duplicates(self, request: Request) -> Response:
-        query = _validated(DuplicateQuerySerializer(data=request.query_params))
+        if not isinstance(request.data, dict):
+            raise serializers.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [
+                _("Stuur een object met first_name, last_name, date_of_birth en/of v_number.")]})
+        query = _validated(DuplicateQuerySerializer(data=request.data))
         found: dict[int, dict[str, Any]] = {}
         for member in possible_duplicates(user=request.user, **query):
             row = found.setdefault(member.request_id, {

@@ -221,20 +221,24 @@ def test_duplicates_by_v_number_or_name_and_birth_date(api_for, personas, world)
     make_request(region=world.zuid, members=single(v_number="1111111111"))  # other region: never shown
     api = api_for(personas.belteam)
 
-    response = api.get(f"{API}/placement-requests/duplicates/?v_number=1111111111")
+    url = f"{API}/placement-requests/duplicates/"
+    response = api.post(url, {"v_number": "1111111111"}, format="json")
     assert response.status_code == 200, response.content
     assert response.json() == [{"request": str(waiting.uuid), "status": "new", "urgency": "normal",
                                 "received_at": response.json()[0]["received_at"], "matched_on": ["v_number"]}]
     assert "Testenko" not in response.content.decode()
 
-    rows = api.get(f"{API}/placement-requests/duplicates/?last_name=testenko&date_of_birth=1990-04-01").json()
+    rows = api.post(url, {"last_name": "testenko", "date_of_birth": "1990-04-01"}, format="json").json()
     assert [(row["request"], row["matched_on"]) for row in rows] == [(str(waiting.uuid), ["name_and_date_of_birth"])]
-    assert api.get(f"{API}/placement-requests/duplicates/?last_name=Testenko&date_of_birth=1990-04-02").json() == []
-    assert api.get(f"{API}/placement-requests/duplicates/?last_name=Testenko&first_name=Anna"
-                   "&date_of_birth=1990-04-01").json() == []
-    body = assert_error(api.get(f"{API}/placement-requests/duplicates/?last_name=Testenko"), 400, "invalid")
+    assert api.post(url, {"last_name": "Testenko", "date_of_birth": "1990-04-02"}, format="json").json() == []
+    assert api.post(url, {"last_name": "Testenko", "first_name": "Anna", "date_of_birth": "1990-04-01"},
+                    format="json").json() == []
+    body = assert_error(api.post(url, {"last_name": "Testenko"}, format="json"), 400, "invalid")
     assert "non_field_errors" in body["errors"]
-    assert_error(api.get(f"{API}/placement-requests/duplicates/?last_name=X&date_of_birth=gisteren"), 400, "invalid")
+    assert_error(api.post(url, {"last_name": "X", "date_of_birth": "gisteren"}, format="json"), 400, "invalid")
+    assert_error(api.post(url, ["1111111111"], format="json"), 400, "invalid")
+    # Personal data never travels in the URL: the old GET with query parameters is gone.
+    assert api.get(f"{url}?v_number=1111111111").status_code == 405
 
 
 # --- candidates and reserve ---------------------------------------------------------------------
@@ -600,7 +604,7 @@ def test_schema_documents_every_operation():
     expected = {
         "/api/v1/placement-requests/": {"get", "post"},
         "/api/v1/placement-requests/{uuid}/": {"get"},
-        "/api/v1/placement-requests/duplicates/": {"get"},
+        "/api/v1/placement-requests/duplicates/": {"post"},
         "/api/v1/placement-requests/{uuid}/take/": {"post"},
         "/api/v1/placement-requests/{uuid}/cancel/": {"post"},
         "/api/v1/placement-requests/{uuid}/candidates/": {"get"},
@@ -630,5 +634,7 @@ def test_schema_documents_every_operation():
     assert "members" not in components["PlacementRequestSummary"]["properties"]
     parameters = {p["name"] for p in paths["/api/v1/placements/"]["get"]["parameters"]}
     assert {"status", "location"} <= parameters
-    parameters = {p["name"] for p in paths["/api/v1/placement-requests/duplicates/"]["get"]["parameters"]}
-    assert parameters == {"first_name", "last_name", "date_of_birth", "v_number"}
+    duplicates = paths["/api/v1/placement-requests/duplicates/"]["post"]
+    assert not duplicates.get("parameters")
+    body = duplicates["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert set(components[body]["properties"]) == {"first_name", "last_name", "date_of_birth", "v_number"}

@@ -74,8 +74,8 @@ OPERATIONS = {
     "requests.queue": lambda s: ("get", f"{API}/placement-requests/?open=1", None),
     "requests.retrieve": lambda s: ("get", _r(s), None),
     "requests.create": lambda s: ("post", f"{API}/placement-requests/", _new_request(s)),
-    "requests.duplicates": lambda s: ("get", f"{API}/placement-requests/duplicates/?last_name=Zoeknaam-Wacht"
-                                             "&date_of_birth=1988-06-01", None),
+    "requests.duplicates": lambda s: ("post", f"{API}/placement-requests/duplicates/",
+                                      {"last_name": "Zoeknaam-Wacht", "date_of_birth": "1988-06-01"}),
     "requests.take": lambda s: ("post", _r(s, "take/"), {}),
     "requests.cancel": lambda s: ("post", _r(s, "cancel/"), {"reason": "Test"}),
     "requests.candidates": lambda s: ("get", _r(s, "candidates/"), None),
@@ -152,6 +152,10 @@ def _state() -> tuple:
     )
 
 
+# POST only so that the person looked up travels in the body, not in the URL.
+READ_ONLY_POSTS = {"requests.duplicates"}
+
+
 def _call(api: APIClient, method: str, url: str, body: dict | None):
     if method == "get":
         return api.get(url)
@@ -169,6 +173,8 @@ def test_role_operation_matrix(api_for, personas, scene, role, operation):
     if expected >= 400:
         assert response.json()["code"] == ERROR_CODES[expected]
         assert _state() == before, "a refused operation writes nothing"
+    elif operation in READ_ONLY_POSTS:
+        assert _state() == before, "a lookup sent as POST (to keep personal data out of URLs) writes nothing"
     elif method == "post":
         assert _state() != before
     if role in ("bestuur", "outsider") or (role.startswith("gemeente") and operation != "placements.retrieve"
@@ -209,7 +215,8 @@ def test_lists_show_only_what_the_role_may_see(api_for, personas, scene, role):
                                                           if role in PLACERS else set())
     assert _uuids(api, "/placements/") == placements.get(role, set())
     assert _uuids(api, "/supra-regional-requests/") == ({str(s.supra.uuid)} if role in PLACERS else set())
-    duplicates = api.get(f"{API}/placement-requests/duplicates/?last_name=Zoeknaam-Wacht&date_of_birth=1988-06-01")
+    duplicates = api.post(f"{API}/placement-requests/duplicates/",
+                          {"last_name": "Zoeknaam-Wacht", "date_of_birth": "1988-06-01"}, format="json")
     assert [row["request"] for row in duplicates.json()] == ([str(s.waiting.uuid)] if role in PLACERS else [])
     # Lists never carry names, whoever asks.
     for path in ("/placement-requests/", "/placement-requests/?open=1", "/placements/", "/supra-regional-requests/"):
