@@ -2,7 +2,8 @@
 
   lock order: placement requests (by pk) → rooms (by pk) → placements (by pk)
 
-then re-check, refuse with a domain error *before* writing anything, write, record an event,
+(`_lock_for_change` takes them so for every change of an existing placement; a reservation locks
+its request and then its rooms), then re-check, refuse with a domain error *before* writing anything, write, record an event,
 and only after commit do side effects (mail). Room.occupants is changed with F() expressions on
 locked rows; the database refuses more occupants than beds and a second household in a household
 room even if this code were wrong.
@@ -11,15 +12,18 @@ room even if this code were wrong.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import functools
+import logging
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg import errors as psycopg_errors
 
 from locations.models import Location, Room
 from rcvs.errors import ApplicationError, Conflict
@@ -43,6 +47,7 @@ if TYPE_CHECKING:
     from rcvs.accounts.models import User
 
 Allocation = Sequence[tuple[int, int]]  # (room id, persons)
+logger = logging.getLogger(__name__)
 
 
 class NotAvailable(Conflict):
@@ -88,6 +93,85 @@ def _lock_rooms(ids: Iterable[int]) -> dict[int, Room]:
 
 def _lock_placements(ids: Iterable[int]) -> dict[int, Placement]:
     return {p.pk: p for p in Placement.objects.select_for_update().filter(pk__in=set(ids)).order_by("pk")}
+
+
+class _ChangedWhileLocking(Exception):
+    """The rows read before locking no longer describe the placement: lock again."""
+
+
+LOCK_ATTEMPTS = 3
+
+
+def _lock_for_change(placement_ids: Sequence[int], *, extra_rooms: Iterable[int] = ()
+                     ) -> tuple[dict[int, PlacementRequest], dict[int, Room], dict[int, Placement]]:
+    """Lock what a change of these placements touches, in THE lock order: their requests (by pk),
+    then their active rooms plus `extra_rooms` (by pk), then the placements (by pk).
+
+    Every service that changes an existing placement goes through here, so the order lives in
+    one place. Which request and rooms to lock is read before locking; after locking, the
+    placements are read again and, should their request or active rooms have changed meanwhile
+    (a transfer, a departure), the locks are given back (savepoint rollback releases row locks in
+    PostgreSQL) and taken again, a few times, then the caller is told to retry. Locking the
+    placement first and its request afterwards is what deadlocked an arrival with a departure."""
+    assert transaction.get_connection().in_atomic_block, "lock inside the caller's transaction"
+    ids = sorted(set(placement_ids))
+    extra = set(extra_rooms)
+    for _attempt in range(LOCK_ATTEMPTS):
+        request_ids = dict(Placement.objects.filter(pk__in=ids).values_list("pk", "request_id"))
+        if len(request_ids) != len(ids):
+            raise Conflict(_("Deze plaatsing bestaat niet meer."), code="not_found")
+        room_ids = set(PlacementRoom.objects.filter(placement_id__in=ids, active=True)
+                       .values_list("room_id", flat=True))
+        try:
+            with transaction.atomic():
+                requests = _lock_requests(request_ids.values())
+                rooms = _lock_rooms(room_ids | extra)
+                placements = _lock_placements(ids)
+                now_active = set(PlacementRoom.objects.filter(placement_id__in=ids, active=True)
+                                 .values_list("room_id", flat=True))
+                if ({pk: p.request_id for pk, p in placements.items()} != request_ids
+                        or not now_active <= room_ids):
+                    raise _ChangedWhileLocking
+                return requests, rooms, placements
+        except _ChangedWhileLocking:
+            continue
+    raise Conflict(_concurrent_change_message(), code="concurrent_change")
+
+
+def _lock_placement(placement: Placement, *, extra_rooms: Iterable[int] = ()
+                    ) -> tuple[PlacementRequest, dict[int, Room], Placement]:
+    """`_lock_for_change` for one placement: (its request, the rooms locked, the placement re-read)."""
+    requests, rooms, placements = _lock_for_change([placement.pk], extra_rooms=extra_rooms)
+    locked = placements[placement.pk]
+    return requests[locked.request_id], rooms, locked
+
+
+def _concurrent_change_message() -> str:
+    return _("Tegelijk gewijzigd, probeer het opnieuw")
+
+
+def _is_concurrency_failure(exc: OperationalError) -> bool:
+    return isinstance(exc.__cause__, (psycopg_errors.DeadlockDetected, psycopg_errors.SerializationFailure,
+                                      psycopg_errors.LockNotAvailable))
+
+
+def conflict_on_deadlock[**P, T](func: Callable[P, T]) -> Callable[P, T]:
+    """Last line of defence, not a substitute for the lock order: a deadlock or serialization
+    failure that PostgreSQL still reports becomes a 409 with a Dutch message instead of a 500.
+    Wrap the OUTERMOST atomic block of a service (the transaction is dead by then; only the
+    caller can try again). Logged, so that a lock-order bug shows up in the logs."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return func(*args, **kwargs)
+        except OperationalError as exc:
+            if not _is_concurrency_failure(exc):
+                raise
+            logger.warning("%s: %s, answered as a conflict", func.__name__, type(exc.__cause__).__name__)
+            raise Conflict(_concurrent_change_message(), code="concurrent_change") from exc
+
+    return wrapper
 
 
 def _occupy(placement: Placement, allocation: Sequence[tuple[Room, int]]) -> None:
@@ -187,6 +271,7 @@ def request_create(*, user: User, region: Any, data: dict[str, Any], members: Se
     return request
 
 
+@conflict_on_deadlock
 @transaction.atomic
 def request_take(*, user: User, request: PlacementRequest, now: dt.datetime | None = None) -> PlacementRequest:
     """A belteam member takes a new request from the queue."""
@@ -200,6 +285,7 @@ def request_take(*, user: User, request: PlacementRequest, now: dt.datetime | No
     return request
 
 
+@conflict_on_deadlock
 @transaction.atomic
 def request_cancel(*, user: User, request: PlacementRequest, reason: str,
                    now: dt.datetime | None = None) -> PlacementRequest:
@@ -220,6 +306,7 @@ def request_cancel(*, user: User, request: PlacementRequest, reason: str,
 
 # --- reserve, confirm, arrive, depart ---------------------------------------------------------
 
+@conflict_on_deadlock
 def placement_reserve(*, user: User | None, request: PlacementRequest, allocation: Allocation,
                       now: dt.datetime | None = None) -> Placement:
     """Reserve beds for the whole household in one or more rooms of one location.
@@ -260,17 +347,18 @@ def placement_reserve(*, user: User | None, request: PlacementRequest, allocatio
 
 
 def _transition(placement: Placement, allowed: Sequence[str], what: str) -> Placement:
-    placement = _lock_placements([placement.pk])[placement.pk]
+    """Refuse unless the (locked, freshly read) placement is in one of the allowed statuses."""
     if placement.status not in allowed:
         raise InvalidTransition(what, placement.get_status_display())
     return placement
 
 
+@conflict_on_deadlock
 @transaction.atomic
 def placement_confirm(*, user: User, placement: Placement, notify_location: bool = False,
                       now: dt.datetime | None = None) -> Placement:
     now = now or timezone.now()
-    request = _lock_requests([placement.request_id])[placement.request_id]
+    request, _rooms, placement = _lock_placement(placement)
     placement = _transition(placement, [PlacementStatus.RESERVED], _("Bevestigen"))
     placement.status, placement.confirmed_at, placement.reserved_until = PlacementStatus.CONFIRMED, now, None
     placement.save(update_fields=["status", "confirmed_at", "reserved_until", "updated_at"])
@@ -278,24 +366,29 @@ def placement_confirm(*, user: User, placement: Placement, notify_location: bool
            from_status=PlacementStatus.RESERVED, to_status=PlacementStatus.CONFIRMED)
     _set_request_status(request, RequestStatus.PLACED, actor=user, at=now, placement=placement)
     if notify_location:
-        from .tasks import send_location_mail
+        # Written in this transaction, delivered by the worker after commit (rcvs/outbox).
+        from .notifications import location_mail_enqueue
 
-        placement_id = placement.pk
-        transaction.on_commit(lambda: send_location_mail.delay(placement_id))
+        location_mail_enqueue(placement=placement, region_id=request.region_id)
     return placement
 
 
+@conflict_on_deadlock
 @transaction.atomic
 def placement_arrive(*, user: User, placement: Placement, at: dt.datetime | None = None) -> Placement:
     at = at or timezone.now()
+    # The request first, like every other change: locking the placement first and then touching
+    # the request (the event row's foreign key) deadlocked with a departure at the same moment.
+    request, _rooms, placement = _lock_placement(placement)
     placement = _transition(placement, [PlacementStatus.CONFIRMED], _("Aankomst melden"))
     placement.status, placement.arrived_at = PlacementStatus.ARRIVED, at
     placement.save(update_fields=["status", "arrived_at", "updated_at"])
-    _event(request=placement.request, placement=placement, kind=PlacementEvent.Kind.ARRIVED, actor=user, at=at,
+    _event(request=request, placement=placement, kind=PlacementEvent.Kind.ARRIVED, actor=user, at=at,
            from_status=PlacementStatus.CONFIRMED, to_status=PlacementStatus.ARRIVED)
     return placement
 
 
+@conflict_on_deadlock
 @transaction.atomic
 def placement_depart(*, user: User, placement: Placement, on: dt.date, reason: str, note: str = "",
                      now: dt.datetime | None = None) -> Placement:
@@ -306,9 +399,7 @@ def placement_depart(*, user: User, placement: Placement, on: dt.date, reason: s
     if on > timezone.localdate(now):
         raise ApplicationError(_("De vertrekdatum ligt in de toekomst."), code="invalid",
                                extra={"fields": {"on": [_("De vertrekdatum ligt in de toekomst.")]}})
-    rooms = list(PlacementRoom.objects.filter(placement=placement, active=True).values_list("room_id", flat=True))
-    _lock_requests([placement.request_id])
-    _lock_rooms(rooms)
+    request, _rooms, placement = _lock_placement(placement)
     placement = _transition(placement, [PlacementStatus.ARRIVED, PlacementStatus.CONFIRMED], _("Vertrek melden"))
     if placement.arrived_at and on < timezone.localdate(placement.arrived_at):
         raise ApplicationError(_("De vertrekdatum ligt voor de aankomst."), code="invalid",
@@ -318,7 +409,7 @@ def placement_depart(*, user: User, placement: Placement, on: dt.date, reason: s
     placement.status, placement.departed_on = PlacementStatus.DEPARTED, on
     placement.departure_reason, placement.departure_note = reason, note
     placement.save(update_fields=["status", "departed_on", "departure_reason", "departure_note", "updated_at"])
-    _event(request=placement.request, placement=placement, kind=PlacementEvent.Kind.DEPARTED, actor=user, at=now,
+    _event(request=request, placement=placement, kind=PlacementEvent.Kind.DEPARTED, actor=user, at=now,
            from_status=previous, to_status=PlacementStatus.DEPARTED,
            reason=placement.get_departure_reason_display() + (f": {note}" if note else ""))
     return placement
@@ -326,9 +417,7 @@ def placement_depart(*, user: User, placement: Placement, on: dt.date, reason: s
 
 def _release(*, user: User | None, placement: Placement, now: dt.datetime, kind: str, reason: str,
              requeue: bool = True) -> Placement:
-    rooms = list(PlacementRoom.objects.filter(placement=placement, active=True).values_list("room_id", flat=True))
-    request = _lock_requests([placement.request_id])[placement.request_id]
-    _lock_rooms(rooms)
+    request, _rooms, placement = _lock_placement(placement)
     placement = _transition(placement, [PlacementStatus.RESERVED, PlacementStatus.CONFIRMED], _("Vrijgeven"))
     previous = placement.status
     _vacate(placement)
@@ -342,6 +431,7 @@ def _release(*, user: User | None, placement: Placement, now: dt.datetime, kind:
     return placement
 
 
+@conflict_on_deadlock
 @transaction.atomic
 def placement_release(*, user: User, placement: Placement, reason: str, now: dt.datetime | None = None) -> Placement:
     """Give reserved (or confirmed, not yet arrived) beds back; the request returns to the queue."""
@@ -354,17 +444,26 @@ def reservations_expire(*, now: dt.datetime) -> list[int]:
     released = []
     expired = Placement.objects.filter(status=PlacementStatus.RESERVED, reserved_until__lt=now).order_by("pk")
     for placement_id in expired.values_list("pk", flat=True):
-        with transaction.atomic():
-            placement = Placement.objects.get(pk=placement_id)
-            if placement.status != PlacementStatus.RESERVED or placement.reserved_until >= now:
-                continue
-            try:
-                _release(user=None, placement=placement, now=now, kind=PlacementEvent.Kind.EXPIRED,
-                         reason=_("Reservering niet op tijd bevestigd"))
-            except InvalidTransition:
-                continue  # confirmed between listing and locking
-            released.append(placement_id)
+        try:
+            if _expire_one(placement_id, now=now):
+                released.append(placement_id)
+        except Conflict:
+            continue  # changed by someone else meanwhile (or a deadlock): the next run sees it again
     return released
+
+
+@conflict_on_deadlock
+@transaction.atomic
+def _expire_one(placement_id: int, *, now: dt.datetime) -> bool:
+    placement = Placement.objects.get(pk=placement_id)
+    if placement.status != PlacementStatus.RESERVED or placement.reserved_until >= now:
+        return False
+    _request, _rooms, placement = _lock_placement(placement)
+    if placement.status != PlacementStatus.RESERVED or placement.reserved_until >= now:
+        return False  # confirmed or released between listing and locking
+    _release(user=None, placement=placement, now=now, kind=PlacementEvent.Kind.EXPIRED,
+             reason=_("Reservering niet op tijd bevestigd"))
+    return True
 
 
 # --- transfers and swaps ----------------------------------------------------------------------
@@ -388,6 +487,7 @@ def _move(*, user: User, old: Placement, request: PlacementRequest, chosen: list
     return new
 
 
+@conflict_on_deadlock
 def placement_transfer(*, user: User, placement: Placement, allocation: Allocation, reason: str,
                        now: dt.datetime | None = None) -> Placement:
     """Overplaatsing within the region: leaving one room and entering another is one atomic step."""
@@ -397,10 +497,9 @@ def placement_transfer(*, user: User, placement: Placement, allocation: Allocati
                                extra={"fields": {"reason": [_("Geef een reden voor de overplaatsing.")]}})
     try:
         with transaction.atomic():
-            request = _lock_requests([placement.request_id])[placement.request_id]
-            old_rooms = PlacementRoom.objects.filter(placement=placement, active=True).values_list("room_id", flat=True)
-            rooms = _lock_rooms([*old_rooms, *(room_id for room_id, _p in allocation)])
-            old = _transition(placement, [PlacementStatus.CONFIRMED, PlacementStatus.ARRIVED], _("Overplaatsen"))
+            request, rooms, old = _lock_placement(
+                placement, extra_rooms=[room_id for room_id, _p in allocation])
+            old = _transition(old, [PlacementStatus.CONFIRMED, PlacementStatus.ARRIVED], _("Overplaatsen"))
             chosen = [(rooms[room_id], persons) for room_id, persons in allocation if room_id in rooms]
             if len(chosen) != len(allocation) or not chosen:
                 raise NotAvailable([_("een kamer bestaat niet meer")])
@@ -433,6 +532,7 @@ def _fit_into(rooms: list[Room], persons: int) -> list[tuple[Room, int]] | None:
     return allocation if left == 0 else None
 
 
+@conflict_on_deadlock
 def placement_swap(*, user: User, first: Placement, second: Placement, reason: str,
                    now: dt.datetime | None = None) -> tuple[Placement, Placement]:
     """Ruiling: two households exchange their rooms in one step."""
@@ -441,10 +541,7 @@ def placement_swap(*, user: User, first: Placement, second: Placement, reason: s
         raise ApplicationError(_("Kies twee verschillende plaatsingen."), code="invalid")
     try:
         with transaction.atomic():
-            requests = _lock_requests([first.request_id, second.request_id])
-            room_ids = PlacementRoom.objects.filter(placement__in=[first, second], active=True)
-            rooms = _lock_rooms(room_ids.values_list("room_id", flat=True))
-            placements = _lock_placements([first.pk, second.pk])
+            requests, rooms, placements = _lock_for_change([first.pk, second.pk])
             a, b = placements[first.pk], placements[second.pk]
             for p in (a, b):
                 if p.status not in (PlacementStatus.CONFIRMED, PlacementStatus.ARRIVED):
