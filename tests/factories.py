@@ -129,3 +129,23 @@ def family_of_four_with_infant(last_name: str = "Kovalenko-Test"):
         {"first_name": "Marko", "last_name": last_name, "date_of_birth": today - dt.timedelta(days=120),
          "sex": "m", "relation": "child"},
     ]
+
+
+class OutboxMessageFactory(factory.django.DjangoModelFactory):
+    """An outbox message of a region, as placement_confirm writes one (ids only in the payload)."""
+
+    class Meta:
+        model = "outbox.OutboxMessage"
+
+    kind = "placement.location_mail"
+    channel = "mail"
+    payload = factory.Sequence(lambda n: {"placement_id": n})
+    idempotency_key = factory.Sequence(lambda n: f"test:{n}")
+    region = factory.SubFactory(RegionFactory)
+    next_attempt_at = factory.LazyFunction(lambda: _now())
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()

@@ -1,5 +1,5 @@
-"""The mail to the location, the real way: the confirmation commits, transaction.on_commit hands
-the task to Redis, a Celery worker thread picks it up, the mail lands in the (locmem) outbox and
+"""The mail to the location, the real way: the confirmation writes an outbox message in its
+transaction, transaction.on_commit hands the delivery task to Redis, a Celery worker thread picks it up, the mail lands in the (locmem) outbox and
 the MAIL_SENT event is written. Nothing is patched; the worker runs in this process, so Django's
 locmem outbox is shared with the test.
 
@@ -15,16 +15,16 @@ import threading
 import time
 
 import pytest
-from celery.result import AsyncResult
 from celery.signals import task_prerun
 
 from placements.models import PlacementEvent
 from placements.services import placement_confirm, placement_reserve
 from rcvs.celery import app as celery_app
+from rcvs.outbox.models import OutboxMessage
 from tests.factories import ContactPersonFactory, make_request
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
-TASK = "placements.tasks.send_location_mail"
+TASK = "outbox.tasks.deliver"
 
 
 @pytest.fixture
@@ -71,10 +71,12 @@ def test_location_mail_travels_through_redis_to_a_worker_after_commit(world, per
     assert event is not None, "no MAIL_SENT event within 20 s: the worker did not run the task"
     assert (event.reason, event.data) == ("Bericht verstuurd aan manager@example.org", {"sent": True})
 
-    # It really went through the broker: a worker thread ran it, and its result is in Redis.
+    # It really went through the broker: a worker thread ran it, and the outbox says delivered.
     assert len(task_runs) == 1
     assert task_runs[0]["thread"] is not threading.main_thread()
-    assert AsyncResult(task_runs[0]["task_id"], app=celery_app).get(timeout=20) is True
+    delivered = wait_for(lambda: OutboxMessage.objects.filter(status="delivered").first())
+    assert (delivered.kind, delivered.payload, delivered.attempts) == ("placement.location_mail",
+                                                                       {"placement_id": placement.pk}, 1)
 
     assert len(mailoutbox) == 1
     message = mailoutbox[0]
@@ -82,3 +84,4 @@ def test_location_mail_travels_through_redis_to_a_worker_after_commit(world, per
     assert message.subject.startswith("Plaatsing: 1 persoon/personen, aankomst ")
     assert "Mariia Wachtrij-Test" in message.body
     assert "Zorgdetail-Test" not in message.body
+    assert message.extra_headers["Message-ID"] == f"<outbox.{delivered.uuid}@localhost>"
