@@ -1,5 +1,8 @@
 """Django admin for reference data. A beheerder (staff, not superuser) sees and edits only the
-data of their own regions, like everywhere else; only a superuser crosses regions."""
+data of their own regions, like everywhere else; only a superuser crosses regions.
+
+Every view goes through the scoping functions of locations/selectors.py (see rcvs/admin_scoping.py
+for the views Django and django-simple-history would otherwise let through)."""
 
 from __future__ import annotations
 
@@ -10,11 +13,15 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from rcvs.admin_scoping import ScopedAdminMixin, ScopedHistoryAdminMixin
+
 from .models import ContactPerson, Location, Municipality, Region, Room
 from .selectors import location_qs_for, municipality_qs_for, region_qs_for, room_qs_for
 
 
-class RegionScopedAdmin(SimpleHistoryAdmin):
+class ScopedForeignKeysMixin:
+    """Dropdowns of regions, municipalities and locations offer only the user's own."""
+
     scope = staticmethod(region_qs_for)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -30,8 +37,27 @@ class RegionScopedAdmin(SimpleHistoryAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class RegionScopedAdmin(ScopedForeignKeysMixin, ScopedHistoryAdminMixin, SimpleHistoryAdmin):
+    """Models with django-simple-history."""
+
+
+def save_room_keeping_occupants(room: Room) -> None:
+    """Save a room edited in the admin without writing `occupants`: that count belongs to the
+    placement service (under its row lock). A form holds the value read when the page was opened,
+    and a history revert the value of back then; writing either would undo placements made since."""
+    if room._state.adding:
+        room.save()
+        return
+    current = Room.objects.filter(pk=room.pk).values_list("occupants", flat=True).first()
+    if current is not None:
+        room.occupants = current  # so the history copy tells the truth too
+    room.save(update_fields=[f.name for f in Room._meta.concrete_fields
+                             if not f.primary_key and f.name != "occupants"])
+
+
 @admin.register(Region)
-class RegionAdmin(RegionScopedAdmin):
+class RegionAdmin(ScopedForeignKeysMixin, ScopedAdminMixin, admin.ModelAdmin):
+    # Region has no simple-history table; its history is Django's own log.
     list_display = ("name", "code")
     search_fields = ("name", "code")
 
@@ -45,8 +71,10 @@ class RegionAdmin(RegionScopedAdmin):
 @admin.register(Municipality)
 class MunicipalityAdmin(RegionScopedAdmin):
     scope = staticmethod(municipality_qs_for)
+    history_scope = ("region", region_qs_for)
     list_display = ("name", "cbs_code", "region", "population", "population_year", "land_area_km2")
-    list_filter = ("region",)
+    # The plain related filter would list every region of the installation.
+    list_filter = (("region", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("name", "cbs_code")
 
 
@@ -59,6 +87,8 @@ class RoomInline(admin.TabularInline):
 
 
 class ContactInline(admin.TabularInline):
+    # ContactPerson has no admin of its own: a contact is only ever reached through its location,
+    # whose scope it shares.
     model = ContactPerson
     extra = 0
 
@@ -66,18 +96,35 @@ class ContactInline(admin.TabularInline):
 @admin.register(Location)
 class LocationAdmin(RegionScopedAdmin):
     scope = staticmethod(location_qs_for)
+    history_scope = ("municipality", municipality_qs_for)
     list_display = ("name", "code", "municipality", "kind", "status", "end_date")
-    list_filter = ("municipality__region", "kind", "status", "intake_24_7")
+    list_filter = (("municipality__region", admin.RelatedOnlyFieldListFilter), "kind", "status", "intake_24_7")
     search_fields = ("name", "code", "place")
     list_select_related = ("municipality",)
     inlines = [ContactInline, RoomInline]
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not Room:
+            return super().save_formset(request, form, formset, change)
+        for room in formset.save(commit=False):
+            room._history_user = request.user
+            save_room_keeping_occupants(room)
+        for room in formset.deleted_objects:
+            room.delete()
+        formset.save_m2m()
+        return None
 
 
 @admin.register(Room)
 class RoomAdmin(RegionScopedAdmin):
     scope = staticmethod(room_qs_for)
+    history_scope = ("location", location_qs_for)
     list_display = ("__str__", "beds", "occupancy", "state", "occupants")
     list_filter = ("state", "occupancy")
     search_fields = ("number", "location__name", "location__code")
     list_select_related = ("location",)
     readonly_fields = ("occupants",)
+
+    def save_model(self, request: HttpRequest, obj: Room, form: Any, change: bool) -> None:
+        obj._history_user = request.user
+        save_room_keeping_occupants(obj)

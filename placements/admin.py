@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from locations.selectors import region_qs_for
+from rcvs.admin_scoping import ScopedAdminMixin
 
 from .models import (
     HouseholdMember,
@@ -19,16 +20,14 @@ from .models import (
     PlacementRoom,
     SupraRegionalRequest,
 )
+from .selectors import can_place, placement_qs_for, request_qs_for
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    region_path = "region"
+class ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Scoped by the selectors, like the pages: a household of another region is a 404 here too."""
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        return qs.filter(**{f"{self.region_path}__in": region_qs_for(request.user)})
+        raise NotImplementedError
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -59,6 +58,9 @@ class PlacementRequestAdmin(ReadOnlyAdmin):
     list_filter = ("status", "urgency", "source")
     inlines = [MemberInline]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return request_qs_for(request.user)
+
 
 class PlacementRoomInline(admin.TabularInline):
     model = PlacementRoom
@@ -74,22 +76,31 @@ class PlacementRoomInline(admin.TabularInline):
 
 @admin.register(Placement)
 class PlacementAdmin(ReadOnlyAdmin):
-    region_path = "request__region"
     list_display = ("uuid", "location", "status", "persons", "reserved_at", "departed_on")
     list_filter = ("status",)
     list_select_related = ("location",)
     inlines = [PlacementRoomInline]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return placement_qs_for(request.user)
+
 
 @admin.register(PlacementEvent)
 class PlacementEventAdmin(ReadOnlyAdmin):
-    region_path = "request__region"
     list_display = ("at", "kind", "from_status", "to_status", "actor", "reason")
     list_filter = ("kind",)
     list_select_related = ("actor",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return PlacementEvent.objects.filter(request__in=request_qs_for(request.user))
 
 
 @admin.register(SupraRegionalRequest)
 class SupraRegionalRequestAdmin(ReadOnlyAdmin):
     list_display = ("uuid", "direction", "counterpart", "status", "household_size", "earliest_date")
     list_filter = ("direction", "status")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        if not can_place(request.user):  # as on the pages and in the API
+            return SupraRegionalRequest.objects.none()
+        return SupraRegionalRequest.objects.filter(region__in=region_qs_for(request.user))

@@ -25,7 +25,7 @@ def test_beheerder_sees_only_own_region_in_admin(admin_beheerder, world, login, 
     client = login(admin_beheerder)
     page = client.get(reverse("admin:locations_location_changelist")).text
     assert world.loc_a.name in page and world.loc_c.name not in page
-    assert client.get(reverse("admin:locations_location_change", args=[world.loc_c.pk])).status_code == 302
+    assert client.get(reverse("admin:locations_location_change", args=[world.loc_c.pk])).status_code == 404
     users = client.get(reverse("admin:accounts_user_changelist")).text
     assert "gemeente_a" in users and "outsider" not in users
 
@@ -41,5 +41,5 @@ def test_beheerder_cannot_grant_superuser_or_other_regions(admin_beheerder, worl
 def test_outsider_location_is_not_reachable_through_admin_edit(admin_beheerder, world, login):
     client = login(admin_beheerder)
     response = client.post(reverse("admin:locations_location_change", args=[world.loc_c.pk]), {"name": "x"})
-    assert response.status_code == 302  # "does not exist" redirect to the admin index
+    assert response.status_code == 404  # outside the scope: as if it did not exist
     assert Location.objects.get(pk=world.loc_c.pk).name == "De Cirkel"
