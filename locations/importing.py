@@ -21,6 +21,7 @@ import copy
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -60,11 +61,22 @@ SHEET_ROOMS = "Kamers"
 SHEET_NOTES = "Toelichting"
 SHEET_ORDER = {SHEET_LOCATIONS: 0, SHEET_ROOMS: 1}
 
-# Limits that keep a bad or hostile upload from exhausting memory: a region's whole registry
-# (some 75 locations, a few thousand rooms) is well under 1 MB as XLSX.
+# Limits that keep a bad or hostile upload from exhausting memory or a worker: a region's whole
+# registry (some 75 locations, a few thousand rooms) is well under 1 MB as XLSX. Bytes are not
+# enough: a 10 KB XLSX can declare twelve million rows, which openpyxl fills in one by one. So
+# the declared size of a sheet is checked before reading it, every row read counts against the
+# cap (empty ones too), and a row's width is bounded; the work is then bounded whatever the file.
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED_BYTES = 60 * 1024 * 1024
+MAX_ARCHIVE_MEMBERS = 500
 MAX_ROWS_PER_SHEET = 10_000
+# Past the row cap only empty rows may follow (Excel keeps formatted empty rows below the data),
+# and only this many; the first non-empty row past the cap rejects the file.
+MAX_TRAILING_EMPTY_ROWS = 50
+# The template has 24 columns; cells further right are never read.
+MAX_COLUMNS = 64
+# One CSV record (all its cells together); a template row is a few hundred characters.
+MAX_CSV_RECORD_CHARS = 32 * 1024
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -201,6 +213,44 @@ class CellError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+class _Unreadable(Exception):
+    """Reading stops: the file as a whole is refused with this one issue."""
+
+    def __init__(self, issue: ImportIssue):
+        super().__init__(issue.message)
+        self.issue = issue
+
+
+@dataclass(frozen=True)
+class FormulaCell:
+    """An XLSX cell that holds a formula. Its cached value (what Excel last showed) is not what
+    the user typed and may be stale or hostile (=HYPERLINK(...) shows its label), so the import
+    refuses the cell rather than take either the formula or the value."""
+
+    formula: str
+
+    def shown(self) -> str:
+        return self.formula if len(self.formula) <= 60 else self.formula[:57] + "..."
+
+
+class CsvText(str):
+    """A CSV cell as found in the file, not quoted by our export. A spreadsheet runs such text as a
+    formula when it starts with one of the formula characters; see `_looks_like_formula`."""
+
+
+_SIGNED_NUMBER = re.compile(r"^[+-][\d\s.,]*$")
+
+
+def _looks_like_formula(text: str) -> bool:
+    """Text a spreadsheet would evaluate: '=...', '@...', and '+'/'-' followed by anything but a
+    plain number (so a floor of -1 or a room called +12 still reads as what it is)."""
+    if not text:
+        return False
+    if text[0] in "=@":
+        return True
+    return text[0] in "+-" and not _SIGNED_NUMBER.match(text)
 
 
 # --- cell values: parse what a user may type, format what we write ------------------------------
@@ -523,14 +573,41 @@ class Sheet:
         return ImportIssue(self.name, row, get_column_letter(index + 1), column.header, message, index + 1)
 
 
+def _n(number: int) -> str:
+    """A count as a Dutch reader writes it: 12.000.000."""
+    return f"{number:,}".replace(",", ".")
+
+
+def _too_many_rows(name: str) -> str:
+    return _("Het blad %(sheet)s heeft meer dan %(max)s regels onder de kopregel (lege regels tellen mee); "
+             "splits het bestand.") % {"sheet": name, "max": _n(MAX_ROWS_PER_SHEET)}
+
+
+def _formula_issue(name: str, row: int, index: int, header: str, formula: FormulaCell) -> ImportIssue:
+    letter = get_column_letter(index + 1)
+    return ImportIssue(name, row, letter, header, _(
+        "Blad %(sheet)s, rij %(row)s, kolom %(column)s (cel %(cell)s) bevat een formule: %(formula)s. De import "
+        "neemt geen formules over; vervang de formule door de waarde zelf (kopiëren en plakken als waarde).")
+        % {"sheet": name, "row": row, "column": letter, "cell": f"{letter}{row}", "formula": formula.shown()},
+        index + 1)
+
+
 def _read_rows(name: str, rows: Iterator[Iterable[Any]], issues: list[ImportIssue]) -> Sheet | None:
-    """Match the header row to the template and collect the non-empty rows below it."""
+    """Match the header row to the template and collect the non-empty rows below it.
+
+    Every row read counts against MAX_ROWS_PER_SHEET, empty or not, so the work is bounded by the
+    cap and not by what the file claims: below the cap empty rows are read through (a gap in the
+    data loses nothing); past it only a short run of empty rows may follow, then reading stops."""
     columns = SHEET_COLUMNS[name]
     sheet = Sheet(name, columns)
     by_header = {column.header: column for column in columns}
     header = next(rows, None)
     header_ok = True
     for index, raw in enumerate(header or ()):
+        if isinstance(raw, FormulaCell):
+            issues.append(_formula_issue(name, 1, index, "", raw))
+            header_ok = False
+            continue
         text = str(raw).strip() if raw is not None else ""
         if not text:
             continue
@@ -556,16 +633,21 @@ def _read_rows(name: str, rows: Iterator[Iterable[Any]], issues: list[ImportIssu
     if not header_ok:
         # Without the right columns every row would be wrong in the same way; report the header only.
         return None
+    empty_run = 0
     for number, values in enumerate(rows, start=2):
         values = tuple(values)
         cells = {key: (values[index] if index < len(values) else None) for key, index in sheet.positions.items()}
-        if all(_is_blank(value) for value in cells.values()):
+        blank = all(_is_blank(value) for value in cells.values())
+        empty_run = empty_run + 1 if blank else 0
+        if number > MAX_ROWS_PER_SHEET + 1:
+            if not blank:
+                issues.append(ImportIssue(name, number, "", "", _too_many_rows(name)))
+                return None
+            if empty_run >= MAX_TRAILING_EMPTY_ROWS:
+                break
             continue
-        if len(sheet.rows) >= MAX_ROWS_PER_SHEET:
-            issues.append(ImportIssue(name, number, "", "", _("Het blad heeft meer dan %(max)s regels; splits "
-                                                              "het bestand.") % {"max": MAX_ROWS_PER_SHEET}))
-            return None
-        sheet.rows.append(SheetRow(number, cells))
+        if not blank:
+            sheet.rows.append(SheetRow(number, cells))
     return sheet
 
 
@@ -573,13 +655,46 @@ def _file_issue(message: str) -> ImportIssue:
     return ImportIssue("", None, "", "", message)
 
 
+def _cell_value(cell: Any) -> Any:
+    if cell.data_type == "f":
+        # openpyxl gives "=..." for a plain formula and an object with .text for an array formula.
+        return FormulaCell(str(getattr(cell.value, "text", cell.value) or ""))
+    return cell.value
+
+
+def _xlsx_rows(worksheet: Any) -> Iterator[tuple[Any, ...]]:
+    previous: Any = None
+    values: tuple[Any, ...] = ()
+    for row in worksheet.iter_rows(max_col=MAX_COLUMNS):
+        # openpyxl fills a gap in the sheet with one and the same empty row: convert it once.
+        if row is not previous:
+            previous, values = row, tuple(_cell_value(cell) for cell in row)
+        yield values
+
+
+def _check_archive(content: bytes) -> str | None:
+    """Refuse a zip bomb on what the archive declares, before anything is unpacked. Python's zipfile
+    never inflates a member beyond its declared size, so the declared sizes bound the real work."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        members = archive.infolist()
+        if len(members) > MAX_ARCHIVE_MEMBERS:
+            return _("Het bestand bevat te veel onderdelen (%(n)s) om een Excel-bestand van het sjabloon te zijn.") % {
+                "n": _n(len(members))}
+        if sum(info.file_size for info in members) > MAX_UNPACKED_BYTES:
+            return _("Het bestand is uitgepakt groter dan %(mb)s MB; dat is te groot om te importeren.") % {
+                "mb": MAX_UNPACKED_BYTES // 2**20}
+    return None
+
+
 def _read_xlsx(content: bytes, issues: list[ImportIssue]) -> dict[str, Sheet]:
     try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
-                issues.append(_file_issue(_("Het bestand is uitgepakt te groot om te importeren.")))
-                return {}
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        problem = _check_archive(content)
+        if problem:
+            issues.append(_file_issue(problem))
+            return {}
+        # data_only=False: a formula cell shows as a formula (data_type "f"), not as the value Excel
+        # cached for it, so that it can be refused instead of imported silently.
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False, keep_links=False)
     except Exception:  # openpyxl raises many kinds for a damaged file; the user needs one message
         issues.append(_file_issue(_("Dit bestand kan niet worden gelezen als Excel-bestand (.xlsx).")))
         return {}
@@ -588,14 +703,29 @@ def _read_xlsx(content: bytes, issues: list[ImportIssue]) -> dict[str, Sheet]:
         sheets: dict[str, Sheet] = {}
         for name in (SHEET_LOCATIONS, SHEET_ROOMS):
             worksheet = by_title.get(name.lower())
-            if worksheet is not None:
-                sheet = _read_rows(name, worksheet.iter_rows(values_only=True), issues)
-                if sheet is not None:
-                    sheets[name] = sheet
+            if worksheet is None:
+                continue
+            declared = worksheet.max_row  # from the sheet's <dimension ref="A1:Z12000000"/>, if any
+            if declared is not None and declared > MAX_ROWS_PER_SHEET + 1:
+                issues.append(ImportIssue(name, None, "", "", _(
+                    "Het blad %(sheet)s is volgens het bestand %(rows)s regels lang; er mogen hooguit %(max)s "
+                    "regels onder de kopregel staan (lege regels met opmaak tellen mee). Verwijder de lege "
+                    "regels onderaan of splits het bestand.")
+                    % {"sheet": name, "rows": _n(declared), "max": _n(MAX_ROWS_PER_SHEET)}))
+                continue
+            # A declared size that is too small would make openpyxl skip rows; the caps above bound
+            # the reading instead.
+            worksheet.reset_dimensions()
+            sheet = _read_rows(name, _xlsx_rows(worksheet), issues)
+            if sheet is not None:
+                sheets[name] = sheet
         if not any(name.lower() in by_title for name in (SHEET_LOCATIONS, SHEET_ROOMS)):
             issues.append(_file_issue(_("Het bestand heeft geen blad 'Locaties' of 'Kamers'. Gebruik het "
                                         "sjabloon.")))
         return sheets
+    except Exception:  # a damaged sheet shows only when it is read
+        issues.append(_file_issue(_("Dit bestand kan niet worden gelezen als Excel-bestand (.xlsx).")))
+        return {}
     finally:
         workbook.close()
 
@@ -612,11 +742,31 @@ def _decode(content: bytes) -> str | None:
         return None
 
 
-def _unescape_formula(value: str) -> str:
-    """Undo the quote the export puts before text that a spreadsheet would run as a formula."""
+def _csv_value(value: str) -> str:
+    """Undo the quote the export puts before text that a spreadsheet would run as a formula; mark
+    every other value as found in the file, so that unquoted formula text can be refused."""
     if value.startswith("'") and value[1:2] in _FORMULA_START and value[1:2]:
         return value[1:]
-    return value
+    return CsvText(value)
+
+
+def _csv_records(text: str, delimiter: str) -> Iterator[list[str]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            # The csv module refuses a cell over 128 KB and a few malformed quotings.
+            raise _Unreadable(_file_issue(_("Regel %(line)s van dit CSV-bestand kan niet worden gelezen (een cel "
+                                            "is te lang of een aanhalingsteken sluit niet).")
+                                          % {"line": reader.line_num})) from None
+        if sum(len(value) for value in record) > MAX_CSV_RECORD_CHARS:
+            raise _Unreadable(_file_issue(_("Regel %(line)s van dit CSV-bestand is langer dan %(max)s tekens; dat "
+                                            "past niet bij het sjabloon.")
+                                          % {"line": reader.line_num, "max": _n(MAX_CSV_RECORD_CHARS)}))
+        yield [_csv_value(value) for value in record]
 
 
 def _read_csv(content: bytes, issues: list[ImportIssue]) -> dict[str, Sheet]:
@@ -626,21 +776,26 @@ def _read_csv(content: bytes, issues: list[ImportIssue]) -> dict[str, Sheet]:
         return {}
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") >= first_line.count(",") and ";" in first_line else ","
-    records = [[_unescape_formula(value) for value in record]
-               for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-    if not records:
-        issues.append(_file_issue(_("Het bestand is leeg.")))
+    # Records are read one by one, so the row cap bounds the work on a file of empty lines too.
+    records = _csv_records(text, delimiter)
+    try:
+        header = next(records, None)
+        if header is None:
+            issues.append(_file_issue(_("Het bestand is leeg.")))
+            return {}
+        headers = {_header_key(value) for value in header}
+        if "kamernummer" in headers:
+            name = SHEET_ROOMS
+        elif headers & {"naam", "straat", "gemeente"}:
+            name = SHEET_LOCATIONS
+        else:
+            issues.append(_file_issue(_("De kopregel van dit CSV-bestand hoort niet bij het blad Locaties of "
+                                        "Kamers. Gebruik de kolomnamen van het sjabloon.")))
+            return {}
+        sheet = _read_rows(name, itertools.chain([header], records), issues)
+    except _Unreadable as exc:
+        issues.append(exc.issue)
         return {}
-    headers = {_header_key(value) for value in records[0]}
-    if "kamernummer" in headers:
-        name = SHEET_ROOMS
-    elif headers & {"naam", "straat", "gemeente"}:
-        name = SHEET_LOCATIONS
-    else:
-        issues.append(_file_issue(_("De kopregel van dit CSV-bestand hoort niet bij het blad Locaties of Kamers. "
-                                    "Gebruik de kolomnamen van het sjabloon.")))
-        return {}
-    sheet = _read_rows(name, iter(records), issues)
     return {name: sheet} if sheet is not None else {}
 
 
@@ -684,6 +839,17 @@ def _parse_row(sheet: Sheet, row: SheetRow) -> tuple[dict[str, Any], dict[str, I
     problems: dict[str, ImportIssue] = {}
     for column in sheet.columns:
         raw = row.cells.get(column.header)
+        if isinstance(raw, FormulaCell):
+            problems[column.field] = _formula_issue(sheet.name, row.number, sheet.positions[column.header],
+                                                    column.header, raw)
+            continue
+        if column.kind in (TEXT, CODE) and isinstance(raw, CsvText) and _looks_like_formula(raw.strip()):
+            # A spreadsheet opening this text (here, or wherever the registry is exported to) would
+            # run it. Our own export quotes such text with an apostrophe, which reads back fine.
+            problems[column.field] = sheet.issue(row.number, column, _(
+                "'%(value)s' begint met '%(char)s'; een spreadsheet voert dat uit als formule. Is het tekst, zet "
+                "er dan een apostrof (') voor.") % {"value": raw.strip()[:60], "char": raw.strip()[0]})
+            continue
         if column.required and _is_blank(raw):
             problems[column.field] = sheet.issue(row.number, column, _("Vul '%(header)s' in; deze kolom is "
                                                                        "verplicht.") % {"header": column.header})
@@ -896,6 +1062,8 @@ def _location_codes(sheets: dict[str, Sheet]) -> set[str]:
     codes = set()
     for sheet in sheets.values():
         for row in sheet.rows:
+            if isinstance(row.cells.get("locatiecode"), FormulaCell):
+                continue
             try:
                 code = parse_code(row.cells.get("locatiecode"))
             except CellError:
