@@ -17,8 +17,6 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -528,16 +526,3 @@ class RoomViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RegistryView
     def unblock(self, request: Request, pk: str | None = None) -> Response:
         room = room_unblock(user=request.user, room=self.get_object())
         return Response(self.get_serializer(self.reread(room)).data)
-
-
-@extend_schema(
-    tags=["auth"],
-    summary="Obtain an API token",
-    description="Exchange a username and password for the user's token (created on first use). Send it "
-                "as 'Authorization: Token <key>'. The token carries the user's role and scope.",
-    responses={200: AuthTokenSerializer, **error_responses(400)},
-)
-class ObtainTokenView(ObtainAuthToken):
-    # Credentials are the authentication here; an existing session must not turn this into a
-    # CSRF-checked request.
-    authentication_classes: list[Any] = []

@@ -1,6 +1,5 @@
 """URLs of the registry API, mounted at /api/v1/ by rcvs/urls.py."""
 
-from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from . import api
@@ -11,9 +10,4 @@ router.register("municipalities", api.MunicipalityViewSet, basename="api-municip
 router.register("locations", api.LocationViewSet, basename="api-location")
 router.register("rooms", api.RoomViewSet, basename="api-room")
 
-urlpatterns = [
-    # Integrations exchange a username and password for a token once, then send
-    # "Authorization: Token <key>" with every request.
-    path("auth/token/", api.ObtainTokenView.as_view(), name="api-token"),
-    *router.urls,
-]
+urlpatterns = router.urls

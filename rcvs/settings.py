@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -79,7 +80,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -103,9 +105,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "rcvs.accounts.middleware.SessionTimeoutMiddleware",  # after auth and messages
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, so that it sees the flag a failed login sets and turns it into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "rcvs.urls"
@@ -155,6 +160,48 @@ LOGOUT_REDIRECT_URL = "login"
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# --- logging in: lockout, API keys, sessions (README, "Inloggen, blokkade, API-sleutels en sessies") ---
+# django-axes first: it refuses a locked-out username + address before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # no cache needed; attempts in the admin
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+# Username and address together: by address alone one attacker behind an office's NAT would lock
+# out the whole office; by username alone anyone could lock out any colleague from anywhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "rcvs.accounts.views.locked_out"
+AXES_ENABLE_ADMIN = False  # rcvs.accounts.admin registers a region-scoped AccessAttempt admin
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are not kept (a growing table nobody reads)
+AXES_SENSITIVE_PARAMETERS: list[str] = []  # log username and address; the password is always masked
+AXES_VERBOSE = False
+# The client's address: REMOTE_ADDR unless a proxy in front *overwrites* a header with it (e.g. nginx
+# `proxy_set_header X-Real-IP $remote_addr` -> AXES_CLIENT_IP_HEADERS=HTTP_X_REAL_IP,REMOTE_ADDR).
+AXES_IPWARE_META_PRECEDENCE_ORDER = tuple(env_list("AXES_CLIENT_IP_HEADERS", "REMOTE_ADDR"))
+
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30)
+if API_TOKEN_TTL_DAYS < 1:
+    raise ImproperlyConfigured("API_TOKEN_TTL_DAYS must be at least 1: every API key expires.")
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS),
+    "TOKEN_PREFIX": "rcvs_",  # recognisable by secret scanners
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,  # a key dies at its expiry however often it is used
+}
+
+# Sessions end after a period without requests and, however active, after an absolute lifetime.
+# Bestuur sees only figures, no persons, and gets a longer idle time.
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+SESSION_IDLE_MINUTES_BESTUUR = env_int("SESSION_IDLE_MINUTES_BESTUUR", 120)
+SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 12)
+if min(SESSION_IDLE_MINUTES, SESSION_IDLE_MINUTES_BESTUUR, SESSION_MAX_HOURS) < 1:
+    raise ImproperlyConfigured("SESSION_IDLE_MINUTES(_BESTUUR) and SESSION_MAX_HOURS must be at least 1.")
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
+
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -181,9 +228,11 @@ STORAGES = {
 REST_FRAMEWORK = {
     # Token first, so an anonymous request is answered 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "rcvs.accounts.auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # Only views that name a scope are throttled (the token endpoint: against password guessing).
+    "DEFAULT_THROTTLE_RATES": {"auth_token": env_str("API_TOKEN_THROTTLE_RATE", "10/minute")},
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": [

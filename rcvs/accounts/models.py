@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import uuid
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
 
 
 class Role(models.TextChoices):
@@ -46,3 +50,28 @@ class User(AbstractUser):
     def sees_all_regions(self) -> bool:
         """Only a superuser crosses region boundaries; a beheerder administers their own regions."""
         return self.is_superuser
+
+
+class ApiToken(AbstractAuthToken):
+    """An API key of one user, kept by django-rest-knox as a SHA-512 digest: the plain key is shown
+    once when it is made and never stored. `token_key` (the first characters of the key) narrows
+    the lookup and lets the owner recognise a key in the list; it is not enough to authenticate.
+
+    The owner names each key (which integration uses it) and sees when it was last used, so a key
+    nobody uses any more can be revoked. Every key expires (`expiry`, API_TOKEN_TTL_DAYS)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("naam"), max_length=100)
+    last_used_at = models.DateTimeField(_("laatst gebruikt"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("API-sleutel")
+        verbose_name_plural = _("API-sleutels")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.token_key}…)"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expiry is not None and self.expiry <= timezone.now()

@@ -17,6 +17,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.models import Max, Min
+from django.http import HttpRequest
 
 from locations.management.commands.seed_demo import (
     BLOCK_REASONS,
@@ -317,12 +318,13 @@ def test_plan_is_a_pure_function_of_seed_and_date():
 
 def test_demo_users_log_in_with_their_role_and_scope(drenthe, client):
     for spec in DEMO_USERS:
-        assert client.login(username=spec.username, password=DEMO_PASSWORD), spec.username
+        # django-axes needs the request to count failures; the test client's login() has none.
+        assert client.login(request=HttpRequest(), username=spec.username, password=DEMO_PASSWORD), spec.username
         client.logout()
         user = User.objects.get(username=spec.username)
         assert user.role == spec.role
         assert list(user.regions.all()) == [drenthe]
-    assert not client.login(username="belteam", password="verkeerd-wachtwoord")
+    assert not client.login(request=HttpRequest(), username="belteam", password="verkeerd-wachtwoord")
 
     roles = {u.username: u for u in User.objects.filter(username__in=[s.username for s in DEMO_USERS])}
     assert {u.role for u in roles.values()} == set(Role.values)
