@@ -21,6 +21,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.validators import UniqueValidator
 
 from rcvs.api import error_responses
 
@@ -49,6 +50,7 @@ from .selectors import (
     user_can_edit_location,
 )
 from .services import (
+    LOCATION_CODE_TAKEN,
     RegistryValidationError,
     location_create,
     location_update,
@@ -149,6 +151,10 @@ class LocationSerializer(serializers.ModelSerializer):
         if request is not None:
             # Only municipalities the user can see are valid; the service decides who may write.
             self.fields["municipality"].queryset = municipality_qs_for(request.user)
+        for validator in self.fields["code"].validators:
+            if isinstance(validator, UniqueValidator):
+                # Codes are unique nationally: a taken code may be another region's; do not say whose.
+                validator.message = LOCATION_CODE_TAKEN
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # The database checks this too; here it is reported against the field it concerns.

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import ContactPerson, Location, LocationStatus, Municipality, Room
+from .services import LOCATION_CODE_TAKEN
 
 
 class DateInput(forms.DateInput):
@@ -26,6 +27,8 @@ class LocationForm(forms.ModelForm):
             "target_families", "target_singles", "target_single_men", "notes",
         ]
         widgets = {"opening_date": DateInput(), "end_date": DateInput(), "notes": forms.Textarea(attrs={"rows": 3})}
+        # Codes are unique nationally; a taken code may be another region's, so do not say whose.
+        error_messages = {"code": {"unique": LOCATION_CODE_TAKEN}}
 
     def __init__(self, *args: Any, municipalities: Any = None, **kwargs: Any):
         super().__init__(*args, **kwargs)

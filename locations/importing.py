@@ -45,6 +45,7 @@ from rcvs.errors import ApplicationError, PermissionDenied
 from .models import POSTCODE_RE, Location, LocationKind, LocationStatus, Municipality, Room, RoomOccupancy
 from .selectors import editable_municipality_qs_for, location_qs_for
 from .services import (
+    LOCATION_CODE_TAKEN,
     RegistryValidationError,
     location_create,
     location_update,
@@ -928,9 +929,10 @@ def _plan_locations(plan: ImportPlan, sheet: Sheet, ctx: _Context) -> dict[str, 
                 seen[code] = row.number
                 in_file.setdefault(code, None)
             if code in ctx.taken_codes and code not in ctx.locations:
-                problems.setdefault("code", sheet.issue(row.number, column["code"], _(
-                    "Locatiecode '%(code)s' is al in gebruik bij een locatie die u niet mag wijzigen.")
-                    % {"code": code}))
+                # Codes are unique nationally (the KCIO knows a location by it), so a code can be
+                # taken in another municipality or region. Say only that it is taken: where, and by
+                # what, is none of this user's business (an importer sees only what it may edit).
+                problems.setdefault("code", sheet.issue(row.number, column["code"], str(LOCATION_CODE_TAKEN)))
 
         if "municipality" in values:
             text = values["municipality"]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rcvs.errors import ApplicationError, NotFound, PermissionDenied
 
@@ -21,6 +22,12 @@ from .selectors import editable_municipality_qs_for, location_qs_for
 
 if TYPE_CHECKING:
     from rcvs.accounts.models import User
+
+
+# Location codes are unique nationally: the KCIO's daily location data knows a location by its
+# code, so the registry keeps one code per location across regions. A taken code may therefore
+# belong to another region; this message says so without saying where (forms, API, import).
+LOCATION_CODE_TAKEN = gettext_lazy("Deze locatiecode is al in gebruik; kies een andere code.")
 
 
 class RegistryValidationError(ApplicationError):

@@ -141,8 +141,8 @@ ERROR_CASES = [
                  ("Kamers", 2, "A", "locatiecode", "Onbekende locatiecode 'CRA-001': niet in het blad Locaties en "
                   "niet bij de locaties die u beheert."), id="room-location-of-other-region"),
     pytest.param([location_row({"locatiecode": "CRA-001"})], None,
-                 ("Locaties", 2, "A", "locatiecode", "Locatiecode 'CRA-001' is al in gebruik bij een locatie die u "
-                  "niet mag wijzigen."), id="location-code-taken-elsewhere"),
+                 ("Locaties", 2, "A", "locatiecode", "Deze locatiecode is al in gebruik; kies een andere code."),
+                 id="location-code-taken-in-another-region"),
     pytest.param([location_row({"postcode": "94011 AB"})], None,
                  ("Locaties", 2, "E", "postcode", "'94011 AB' is geen geldige postcode; gebruik de vorm 1234 AB."),
                  id="malformed-postcode"),
@@ -464,8 +464,8 @@ def test_apply_revalidates_a_code_taken_since_the_preview(world, personas):
     with pytest.raises(ImportRejected) as excinfo:
         import_apply(user=personas.gemeente_a, content=content, filename="l.xlsx")
 
-    assert as_tuples(excinfo.value.plan) == [("Locaties", 2, "A", "locatiecode", "Locatiecode 'NEW-001' is al "
-                                              "in gebruik bij een locatie die u niet mag wijzigen.")]
+    assert as_tuples(excinfo.value.plan) == [("Locaties", 2, "A", "locatiecode", "Deze locatiecode is al "
+                                              "in gebruik; kies een andere code.")]
     assert snapshot() == before
 
 
@@ -593,8 +593,7 @@ def test_gemeente_user_cannot_import_into_another_municipality(world, personas):
     assert as_tuples(plan) == [
         ("Locaties", 2, "C", "gemeente", "Onbekende gemeente 'GM9002'. Gebruik de CBS-code (zoals GM0106) of de "
                                          "naam van een gemeente waarvan u locaties beheert."),
-        ("Locaties", 3, "A", "locatiecode", "Locatiecode 'BEE-001' is al in gebruik bij een locatie die u niet mag "
-                                            "wijzigen."),
+        ("Locaties", 3, "A", "locatiecode", "Deze locatiecode is al in gebruik; kies een andere code."),
     ]
     with pytest.raises(ImportRejected):
         import_apply(user=personas.gemeente_a, content=content, filename="b.xlsx")
@@ -770,3 +769,67 @@ def test_export_views(world, personas, login):
 
     response = client.get(reverse("locations:export_template"))
     assert load_workbook(io.BytesIO(response.content)).sheetnames == ["Locaties", "Kamers", "Toelichting"]
+
+
+# --- a taken location code says nothing about whose it is ---------------------------------------
+# Codes are unique nationally (the KCIO knows a location by its code), so a code a user picks may
+# belong to another region. Every way of choosing a code answers the same neutral message, and
+# nothing of the other location (name, municipality, region) reaches the user.
+
+CODE_TAKEN = "Deze locatiecode is al in gebruik; kies een andere code."
+FOREIGN = ("De Cirkel", "Cranendonck", "Regio Zuid", "GM9003")
+
+
+def assert_nothing_foreign(body: str) -> None:
+    for text in FOREIGN:
+        assert text not in body, text
+
+
+@pytest.mark.parametrize("persona", ["gemeente_a", "beheerder"])
+def test_importing_a_code_of_another_region_answers_neutrally(world, personas, login, upload_dir, persona):
+    client = login(getattr(personas, persona))
+    before = snapshot()
+
+    response = upload(client, xlsx([location_row({"locatiecode": "CRA-001"})],
+                                   [room_row({"locatiecode": "CRA-001", "kamernummer": "C9"})]))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<caption>Fouten in import.xlsx</caption>" in body
+    assert CODE_TAKEN in body
+    assert_nothing_foreign(body)
+    assert snapshot() == before
+
+
+def test_a_room_row_for_a_code_of_another_region_reads_like_an_unknown_code(world, personas):
+    plan = build_plan(user=personas.beheerder, content=xlsx(None, [room_row({"locatiecode": "CRA-001"}),
+                                                                  room_row({"locatiecode": "NIE-999"})]),
+                      filename="k.xlsx")
+    foreign, unknown = (issue.message for issue in plan.errors)
+    assert foreign.replace("CRA-001", "NIE-999") == unknown
+
+
+def test_location_form_answers_a_taken_code_neutrally(world, personas, login):
+    client = login(personas.beheerder)
+    data = {"code": "cra-001", "name": "De Haven", "municipality": world.mun_a.pk, "kind": "goo",
+            "status": "preparing", "street": "Kade 3", "postcode": "9402 CD", "place": "Aadorp"}
+
+    response = client.post(reverse("locations:create"), data)
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert CODE_TAKEN in body
+    assert_nothing_foreign(body)
+    assert not Location.objects.filter(name="De Haven").exists()
+
+
+def test_api_answers_a_taken_code_neutrally(world, personas, api_for):
+    response = api_for(personas.gemeente_a).post("/api/v1/locations/", {
+        "municipality": world.mun_a.pk, "code": "CRA-001", "name": "De Haven", "street": "Kade 4",
+        "postcode": "9401 AC", "place": "Aadorp", "kind": LocationKind.GOO, "status": LocationStatus.PREPARING,
+    }, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"]["code"] == [CODE_TAKEN]
+    assert_nothing_foreign(response.content.decode())
+    assert not Location.objects.filter(name="De Haven").exists()
