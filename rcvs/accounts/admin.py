@@ -1,39 +1,85 @@
-"""Users in the Django admin. A beheerder manages the users of their own regions but cannot hand
-out superuser status, raw permissions or regions they do not have themselves."""
+"""Users in the Django admin.
+
+Who manages whom (also in the README): a superuser manages everyone. A beheerder manages only
+users whose regions and municipalities all lie within the beheerder's own (and who share at
+least one region with them); other beheerders, staff users and superusers are out of reach, not
+even shown. A beheerder cannot hand out the beheerder role, staff or superuser status, groups or
+raw permissions, and a save never removes an assignment the editor cannot see.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.db.models import QuerySet
+from django.contrib.auth.models import Group
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from locations.selectors import municipality_qs_for, region_qs_for
+from rcvs.admin_scoping import ScopedAdminMixin, SuperuserOnlyAdminMixin
 
-from .models import User
+from .models import Role, User
+
+# Assignments a save must keep even though the editor's form does not offer them.
+MERGED_ASSIGNMENTS = ("regions", "municipalities", "groups")
+
+
+def manageable_user_qs_for(editor: User) -> QuerySet[User]:
+    """The users `editor` may open, edit, set the password of or delete in the admin."""
+    if not editor.is_authenticated or not editor.is_active:
+        return User.objects.none()
+    if editor.is_superuser:
+        return User.objects.all()
+    if not editor.is_beheerder:
+        return User.objects.none()
+    own_regions = region_qs_for(editor).values("pk")
+    own_municipalities = municipality_qs_for(editor).values("pk")
+    regions = User.regions.through.objects.filter(user=OuterRef("pk"))
+    municipalities = User.municipalities.through.objects.filter(user=OuterRef("pk"))
+    return (
+        User.objects.filter(is_superuser=False, is_staff=False)
+        .exclude(role=Role.BEHEERDER)
+        .filter(Exists(regions.filter(region__in=own_regions)))  # a user of nobody is nobody's
+        .filter(~Exists(regions.exclude(region__in=own_regions)))
+        .filter(~Exists(municipalities.exclude(municipality__in=own_municipalities)))
+    )
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ScopedAdminMixin, BaseUserAdmin):
     list_display = ("username", "get_full_name", "email", "role", "is_active")
-    list_filter = ("role", "is_active", "regions")
+    list_filter = ("role", "is_active", ("regions", admin.RelatedOnlyFieldListFilter))
     filter_horizontal = ("regions", "municipalities", "groups", "user_permissions")
     fieldsets = BaseUserAdmin.fieldsets + ((_("RCVS"), {"fields": ("role", "regions", "municipalities")}),)
     add_fieldsets = BaseUserAdmin.add_fieldsets + ((_("RCVS"), {"fields": ("role", "regions")}),)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
-        qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        return qs.filter(regions__in=region_qs_for(request.user), is_superuser=False).distinct()
+        # Through ScopedAdminMixin this one queryset also guards change, password, history and delete.
+        return manageable_user_qs_for(request.user).prefetch_related("regions")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         if request.user.is_superuser:
             return ()
-        return ("is_superuser", "user_permissions", "groups", "last_login", "date_joined")
+        return ("is_staff", "is_superuser", "user_permissions", "groups", "last_login", "date_joined")
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, **kwargs)
+        if not request.user.is_superuser and "regions" in form.base_fields:
+            # A user without a region would be out of everyone's reach but a superuser's.
+            form.base_fields["regions"].required = True
+        return form
+
+    def formfield_for_choice_field(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "role" and not request.user.is_superuser:
+            # Only a superuser makes a beheerder: a beheerder making another would be out of reach
+            # the moment after, with the same powers.
+            kwargs["choices"] = [c for c in Role.choices if c[0] != Role.BEHEERDER]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "regions":
@@ -41,3 +87,38 @@ class UserAdmin(BaseUserAdmin):
         elif db_field.name == "municipalities":
             kwargs["queryset"] = municipality_qs_for(request.user)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """A form only shows the regions, municipalities and groups the editor may hand out; its
+        save would replace the user's assignments with what was posted. Add the others back."""
+        hidden = {}
+        if change:
+            for name in MERGED_ASSIGNMENTS:
+                field = form.fields.get(name)
+                if field is not None:
+                    hidden[name] = list(getattr(form.instance, name).exclude(pk__in=field.queryset.values("pk")))
+        super().save_related(request, form, formsets, change)
+        for name, objects in hidden.items():
+            if objects:
+                getattr(form.instance, name).add(*objects)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(SuperuserOnlyAdminMixin, BaseGroupAdmin):
+    """Groups carry raw permissions for the whole installation."""
+
+
+if apps.is_installed("rest_framework.authtoken"):
+    from rest_framework.authtoken.admin import TokenAdmin as BaseTokenAdmin
+    from rest_framework.authtoken.models import TokenProxy
+
+    if admin.site.is_registered(TokenProxy):
+        admin.site.unregister(TokenProxy)
+
+        @admin.register(TokenProxy)
+        class TokenAdmin(SuperuserOnlyAdminMixin, BaseTokenAdmin):
+            """A token is its user's password: making one for a user of another region, or reading
+            one, would be a takeover. Owners manage their tokens outside the admin."""
