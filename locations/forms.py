@@ -81,10 +81,10 @@ class OverviewFilterForm(forms.Form):
                                choices=[("", _("Alle statussen"))] + list(LocationStatus.choices))
     min_free_in_room = forms.IntegerField(label=_("Min. vrije bedden in één kamer"), required=False,
                                           min_value=1, max_value=6,
-                                          widget=forms.NumberInput(attrs={"style": "width:5rem"}))
+                                          widget=forms.NumberInput(attrs={"class": "input--narrow"}))
     ending_within_months = forms.IntegerField(label=_("Eindigt binnen (maanden)"), required=False,
                                               min_value=0, max_value=60,
-                                              widget=forms.NumberInput(attrs={"style": "width:5rem"}))
+                                              widget=forms.NumberInput(attrs={"class": "input--narrow"}))
     suitable_infants = forms.BooleanField(label=_("Zuigelingen"), required=False)
     suitable_pets = forms.BooleanField(label=_("Huisdieren"), required=False)
     suitable_wheelchair = forms.BooleanField(label=_("Rolstoel"), required=False)
