@@ -10,6 +10,7 @@ import os
 import sys
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -56,22 +57,69 @@ SECRET_KEY = env_str("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# --- production and security ------------------------------------------------------------------
+GENERATE_SECRET_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(50))"'
+# Strings that mark a value copied from an example rather than chosen for this installation.
+PLACEHOLDER_MARKERS = ("change-me", "changeme", "change_me", "placeholder", "insecure", "example", "secret-key")
+SECRET_KEY_MIN_LENGTH = 50  # what `check --deploy` asks for (security.W009)
+SECRET_KEY_MIN_DISTINCT = 20  # token_urlsafe(50) has ~45 distinct characters; "aaaa…" or "0123…" has few
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why `key` is unfit to sign sessions and tokens in production, or None when it is fit."""
+    lowered = key.lower()
+    if any(marker in lowered for marker in PLACEHOLDER_MARKERS):
+        return "is a placeholder (it contains a marker such as 'change-me')"
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"is shorter than {SECRET_KEY_MIN_LENGTH} characters"
+    if len(set(key)) < SECRET_KEY_MIN_DISTINCT:
+        return f"has fewer than {SECRET_KEY_MIN_DISTINCT} distinct characters (too little randomness)"
+    return None
+
+
 if DEBUG or TESTING:
     SECRET_KEY = SECRET_KEY or "insecure-development-key-never-use-in-production"
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "testserver"]
 else:
     # Production must be configured explicitly: refuse to start rather than run unsafely.
-    if len(SECRET_KEY) < 32 or SECRET_KEY.startswith("insecure"):
-        raise ImproperlyConfigured("SECRET_KEY must be set to a random value of at least 32 characters.")
+    if problem := secret_key_problem(SECRET_KEY):
+        raise ImproperlyConfigured(
+            f"SECRET_KEY {problem}. Generate one with: {GENERATE_SECRET_KEY}" if SECRET_KEY
+            else f"SECRET_KEY must be set. Generate one with: {GENERATE_SECRET_KEY}"
+        )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must name the host(s) this installation serves.")
+    _db_password = urlsplit(env_str("DATABASE_URL")).password or ""
+    if any(marker in _db_password.lower() for marker in PLACEHOLDER_MARKERS):
+        raise ImproperlyConfigured(
+            "The database password (DATABASE_URL, or POSTGRES_PASSWORD in docker compose) is the example's "
+            f"placeholder. Choose a real one, e.g. with: {GENERATE_SECRET_KEY}"
+        )
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+    # HTTPS only. The container health check calls /healthz over plain HTTP on localhost.
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    # Preloading binds the whole domain and all its subdomains to HTTPS in every browser, for
+    # months after it is undone: a decision for the domain's owner, off unless asked for.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+    # Only when a TLS-terminating proxy *overwrites* X-Forwarded-Proto and nothing else can reach
+    # the app: otherwise any client could claim HTTPS. (gunicorn in docker compose derives the
+    # scheme itself from its FORWARDED_ALLOW_IPS and does not need this.)
+    if env_bool("BEHIND_TLS_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# In every environment, so that development and the tests see what production enforces.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True  # the pages and the API docs send the token from the template, not the cookie
 # Content Security Policy (django.middleware.csp): no inline script or style anywhere; the only
 # inline code (the API docs) carries the per-request nonce. htmx runs without eval and without
 # its injected indicator <style> (see the htmx-config meta tag in templates/base.html).
