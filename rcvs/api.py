@@ -12,8 +12,9 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DataError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.response import Response
@@ -143,3 +144,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # One code for "not allowed", whether DRF or a service (rcvs.errors.PermissionDenied) refused.
         response.data["code"] = "forbidden"
     return response
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: an API path that matches no URL (e.g. a malformed UUID) answers in the API's
+    error shape too, not with the HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"message": _("Niet gevonden."), "code": "not_found"}, status=404)
+    return page_not_found(request, exception)

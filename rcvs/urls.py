@@ -29,3 +29,4 @@ urlpatterns = [
 
 admin.site.site_header = _("RCVS beheer")
 admin.site.site_title = "RCVS"
+handler404 = "rcvs.api.not_found"  # JSON under /api/, the HTML page elsewhere
