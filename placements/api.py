@@ -376,6 +376,20 @@ class PlacementDetailSerializer(PlacementSummarySerializer):
         fields = [*PlacementSummarySerializer.Meta.fields, "departure_note", "expected_arrival", "household"]
         read_only_fields = fields
 
+    def to_representation(self, instance: Placement) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if instance.departure_reason == DepartureReason.TRANSFER and not self._may_see_successor(instance):
+            # The reason of a transfer often names where the household went; a viewer who may not
+            # see that placement (a municipality, for a location in another one) learns only that
+            # it moved.
+            data["departure_note"] = _("verplaatst")
+        return data
+
+    def _may_see_successor(self, instance: Placement) -> bool:
+        user = self.context.get("user") or getattr(self.context.get("request"), "user", None)
+        successors = Placement.objects.filter(transferred_from=instance)
+        return user is not None and not successors.exclude(pk__in=placement_qs_for(user).values("pk")).exists()
+
 
 class PlacementRequestDetailSerializer(PlacementRequestSummarySerializer):
     members = HouseholdMemberSerializer(many=True, read_only=True)
@@ -678,7 +692,7 @@ def _placement_detail_qs(user: Any) -> QuerySet[Placement]:
 
 
 def _placement_detail(user: Any, placement: Placement) -> dict[str, Any]:
-    return PlacementDetailSerializer(_placement_detail_qs(user).get(pk=placement.pk)).data
+    return PlacementDetailSerializer(_placement_detail_qs(user).get(pk=placement.pk), context={"user": user}).data
 
 
 TRUE_VALUES, FALSE_VALUES = {"1", "true", "yes", "on"}, {"", "0", "false", "no", "off"}

@@ -602,6 +602,16 @@ def _placement_for(request: HttpRequest, uuid: UUID) -> Placement:
     return get_object_or_404(selectors.placement_qs_for(request.user), uuid=uuid)
 
 
+def _transferred_to(request: HttpRequest, placement: Placement) -> dict[str, Any]:
+    """Where the household went after a transfer, if it went anywhere. The new placement is shown
+    (name, link) only when it lies within the viewer's own scope: a municipality learns that its
+    household moved ("verplaatst"), not to which location of another municipality."""
+    moved = Placement.objects.filter(transferred_from=placement).values_list("pk", flat=True).first()
+    if moved is None:
+        return {"transferred": False, "transferred_to": None}
+    return {"transferred": True, "transferred_to": selectors.placement_qs_for(request.user).filter(pk=moved).first()}
+
+
 def _render_placement(request: HttpRequest, placement: Placement, *, failed: forms.Form | None = None,
                       status: int = 200, **forms_: forms.Form) -> HttpResponse:
     can_place = selectors.can_place(request.user)
@@ -621,7 +631,7 @@ def _render_placement(request: HttpRequest, placement: Placement, *, failed: for
         "depart_form": DepartForm(),
         "release_form": ReasonForm(),
         "failed": failed,
-        "transferred_to": Placement.objects.filter(transferred_from=placement).first(),
+        **_transferred_to(request, placement),
         "events": [],
     }
     if can_place:

@@ -550,6 +550,34 @@ def test_coordinator_transfers_a_household(world, personas, login):
     assert new.events.get(kind="transferred").reason == "Dichter bij school"
 
 
+def test_a_municipality_sees_that_its_household_moved_not_where_to(world, personas, login, api_for):
+    """Issue 6, point 12: a transfer to a location of another municipality is "verplaatst" for the
+    municipality the household left: no name, no room numbers, no link of the other location."""
+    from placements.services import placement_transfer
+
+    placement = place(personas.belteam, make_request(region=world.noord), world.rooms_a[2], 1)
+    new = placement_transfer(user=personas.coordinator, placement=placement,
+                             allocation=[(world.rooms_b[1].pk, 1)], reason="Dichter bij De Beuk-school")
+    url = reverse("placements:placement_detail", args=[placement.uuid])
+
+    page = login(personas.gemeente_a).get(url)
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "Dit huishouden is verplaatst." in content
+    for leak in ("De Beuk", world.loc_b.code, "Beekdal", f"kamer {world.rooms_b[1].number}", str(new.uuid)):
+        assert leak not in content, leak
+    api = api_for(personas.gemeente_a).get(f"/api/v1/placements/{placement.uuid}/")
+    for leak in ("De Beuk", world.loc_b.code, "Beekdal", str(new.uuid)):
+        assert leak not in api.content.decode(), leak
+    assert (api.json()["departure_reason"], api.json()["departure_note"]) == ("transfer", "verplaatst")
+    seen_by_belteam = api_for(personas.belteam).get(f"/api/v1/placements/{placement.uuid}/").json()
+    assert seen_by_belteam["departure_note"] == "Dichter bij De Beuk-school"
+
+    content = login(personas.belteam).get(url).content.decode()  # within scope: the target is named
+    assert "Dit huishouden is verplaatst:" in content and "De Beuk" in content
+    assert reverse("placements:placement_detail", args=[new.uuid]) in content
+
+
 def test_swap_between_two_households(world, personas, login):
     first = place(personas.belteam, make_request(region=world.noord), world.rooms_a[1], 1)
     other_request = make_request(region=world.noord, members=[
