@@ -62,6 +62,8 @@ class ApiToken(AbstractAuthToken):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("naam"), max_length=100)
+    # knox allows a key without expiry; here none may exist, and the database says so.
+    expiry = models.DateTimeField(_("verloopt"))
     last_used_at = models.DateTimeField(_("laatst gebruikt"), null=True, blank=True)
 
     class Meta:

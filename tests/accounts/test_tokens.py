@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -110,8 +110,8 @@ def test_silent_rehash_at_login_keeps_keys(personas, client):
         user = personas.gemeente_a
         user.password = make_password(PASSWORD, hasher="pbkdf2_sha256")
         user.save()
-        key = obtain()
-        client.post(reverse("login"), {"username": "gemeente_a", "password": PASSWORD})
+        _, key = api_token_create(user=user, name="LCVS")  # not obtain(): that would rehash first
+        assert client.post(reverse("login"), {"username": "gemeente_a", "password": PASSWORD}).status_code == 302
         user.refresh_from_db()
         assert user.password.startswith("md5$")  # it was rehashed
     assert api_with(key).get(LOCATIONS).status_code == 200
@@ -199,3 +199,8 @@ def test_revoke_is_post_only_and_page_needs_login(personas, client):
     client.force_login(personas.belteam)
     assert client.get(reverse("accounts:api_token_revoke", args=[token.public_id])).status_code == 405
     assert ApiToken.objects.filter(pk=token.pk).exists()
+
+
+def test_database_refuses_a_key_that_never_expires(personas):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ApiToken.objects.create(user=personas.belteam, name="eeuwig", expiry=None)
