@@ -31,7 +31,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -1142,6 +1142,17 @@ def _write(user: User, plan: ImportPlan, reason: str) -> None:
             raise _reject(plan, row, exc) from exc
 
 
+# An import that adds or changes this many rows changes the tables enough for the planner to need
+# new statistics: autovacuum is off on this machine, and elsewhere it waits for its threshold.
+ANALYZE_AFTER_ROWS = 500
+
+
+def _analyze_registry() -> None:
+    tables = [model._meta.db_table for model in (Location, Room, Location.history.model, Room.history.model)]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(table) for table in tables))
+
+
 def import_apply(*, user: User, content: bytes, filename: str) -> ImportPlan:
     """Validate the file again and write it, all or nothing. Raises ImportRejected (nothing
     written) when any row fails, now or while writing."""
@@ -1150,6 +1161,9 @@ def import_apply(*, user: User, content: bytes, filename: str) -> ImportPlan:
         if plan.errors:
             raise ImportRejected(plan)
         _write(user, plan, import_reason(filename))
+        if len(plan.changed_rows) >= ANALYZE_AFTER_ROWS:
+            # After the commit, outside the import's locks; robust: statistics are not worth an error.
+            transaction.on_commit(_analyze_registry, robust=True)
     return plan
 
 

@@ -391,3 +391,28 @@ def test_residents_are_real_placements_that_agree_with_room_occupancy(drenthe, d
     queue = PlacementRequest.objects.filter(region=drenthe, status=RequestStatus.NEW)
     assert queue.count() == 6
     assert all(r.expected_arrival > r.received_at for r in queue)
+
+
+def last_analyze(tables: list[str]) -> dict[str, Any]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")  # this transaction may have read them before
+        cursor.execute("SELECT relname, last_analyze FROM pg_stat_user_tables WHERE relname = ANY(%s)", [tables])
+        return dict(cursor.fetchall())
+
+
+def test_seeding_leaves_the_planner_statistics(drenthe, demo):
+    """Issue 6: autovacuum is off on this machine, so after a bulk load the planner knew nothing
+    of the rows until someone ran ANALYZE. The command analyses what it loaded."""
+    from placements.models import HouseholdMember, Placement, PlacementRequest
+
+    tables = [model._meta.db_table for model in (Municipality, Location, Room, ContactPerson, PlacementRequest,
+                                                  HouseholdMember, Placement, Location.history.model)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT clock_timestamp()")
+        started = cursor.fetchone()[0]
+
+    seed()
+
+    analysed = last_analyze(tables)
+    assert sorted(analysed) == sorted(tables)
+    assert {table: when for table, when in analysed.items() if when is None or when < started} == {}

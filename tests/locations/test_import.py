@@ -833,3 +833,42 @@ def test_api_answers_a_taken_code_neutrally(world, personas, api_for):
     assert response.json()["errors"]["code"] == [CODE_TAKEN]
     assert_nothing_foreign(response.content.decode())
     assert not Location.objects.filter(name="De Haven").exists()
+
+
+# --- statistics after a large import ------------------------------------------------------------
+
+def last_analyze(table: str):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = %s", [table])
+        return cursor.fetchone()[0]
+
+
+def now_in_database():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT clock_timestamp()")
+        return cursor.fetchone()[0]
+
+
+def test_a_large_import_refreshes_the_planner_statistics_after_commit(world, personas, monkeypatch,
+                                                                      django_capture_on_commit_callbacks):
+    """Issue 6: autovacuum is off here; a bulk load left the planner thinking the tables empty."""
+    monkeypatch.setattr(importing, "ANALYZE_AFTER_ROWS", 3)
+    started = now_in_database()
+
+    with django_capture_on_commit_callbacks(execute=False) as small:
+        import_apply(user=personas.gemeente_a, content=xlsx([location_row()], [room_row()]), filename="klein.xlsx")
+    assert small == []  # two rows: below the threshold, no ANALYZE
+
+    with django_capture_on_commit_callbacks(execute=True) as large:
+        import_apply(user=personas.gemeente_a, content=xlsx([location_row({"locatiecode": "AAD-003"})],
+                                                            [room_row({"locatiecode": "AAD-003", "kamernummer": n})
+                                                             for n in ("1", "2")]), filename="groot.xlsx")
+    assert len(large) == 1
+    for model in (Location, Room):
+        analysed = last_analyze(model._meta.db_table)
+        assert analysed is not None and analysed >= started, model
