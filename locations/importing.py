@@ -1206,6 +1206,9 @@ def _notes_lines() -> list[str]:
           "Excel-datum, dd-mm-jjjj of jjjj-mm-dd."),
         _("CSV: één bestand per blad, met ; of , als scheidingsteken, in UTF-8. Voor een nieuwe locatie met "
           "kamers importeert u eerst de locaties en daarna de kamers."),
+        _("Per blad hooguit %(max)s regels onder de kopregel; lege regels tellen mee. Cellen met een formule "
+          "worden geweigerd: plak ze als waarde. Tekst die met =, +, - of @ begint, zet u in een CSV-bestand "
+          "achter een apostrof (').") % {"max": _n(MAX_ROWS_PER_SHEET)},
     ]
 
 
