@@ -204,3 +204,8 @@ def test_revoke_is_post_only_and_page_needs_login(personas, client):
 def test_database_refuses_a_key_that_never_expires(personas):
     with pytest.raises(IntegrityError), transaction.atomic():
         ApiToken.objects.create(user=personas.belteam, name="eeuwig", expiry=None)
+
+
+def test_user_menu_links_to_the_keys_page(personas, client):
+    client.force_login(personas.gemeente_a)
+    assert f'href="{TOKENS_PAGE}"' in client.get(reverse("locations:overview")).content.decode()
