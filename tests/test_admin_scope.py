@@ -638,3 +638,28 @@ def test_save_keeps_the_assignments_the_editor_cannot_see(ctx):
     assert set(target.regions.all()) == {world.noord, world.zuid}
     assert set(target.municipalities.all()) == {world.mun_b, world.mun_c}
     assert list(target.groups.all()) == [group]
+
+
+def test_outsider_beheerder_of_zuid_reaches_nothing_of_noord(ctx, client):
+    outsider = ctx.personas.outsider
+    outsider.is_staff = True
+    outsider.save()
+    outsider.user_permissions.set(Permission.objects.all())
+    client.force_login(User.objects.get(pk=outsider.pk))
+    page = client.get(_url(Location, "changelist")).text
+    assert ctx.world.loc_c.name in page and ctx.world.loc_a.name not in page
+    assert client.get(_url(Location, "change", ctx.world.loc_a.pk)).status_code == 404
+    assert client.get(_url(User, "change", ctx.personas.belteam.pk)).status_code == 404
+    assert client.post(reverse("admin:auth_user_password_change", args=[ctx.beheerder.pk]),
+                       NEW_PASSWORD).status_code == 404
+    assert not User.objects.get(pk=ctx.beheerder.pk).check_password(NEW_PASSWORD["password1"])
+
+
+def test_staff_without_the_beheerder_role_manages_no_users(ctx, client):
+    coordinator = ctx.personas.coordinator
+    coordinator.is_staff = True
+    coordinator.save()
+    coordinator.user_permissions.set(Permission.objects.filter(content_type__app_label="accounts"))
+    client.force_login(User.objects.get(pk=coordinator.pk))
+    assert client.get(_url(User, "changelist")).context["cl"].result_count == 0
+    assert client.get(_url(User, "change", ctx.personas.belteam.pk)).status_code == 404
