@@ -7,7 +7,7 @@ UV := python3 -m uv
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test install demo-reset lint check-migrations pytest browser-deps messages vendor benchmark stop-db clean
+.PHONY: help run test install demo-reset lint check-migrations pytest system-deps pdf-deps browser-deps messages vendor benchmark stop-db clean
 
 help:
 	@echo "make run    install, database, migrations, demo data, server on http://$(HOST):$(PORT)"
@@ -28,7 +28,7 @@ define with_db
 endef
 
 # --- run --------------------------------------------------------------------------------------
-run: install
+run: install pdf-deps
 	@$(with_db) export DEBUG=$${DEBUG:-1}; \
 	$(PY) manage.py migrate --no-input -v 0 && \
 	$(PY) manage.py seed_demo --keep-existing && \
@@ -43,15 +43,32 @@ stop-db: install
 	@$(PY) -m rcvs.devdb stop
 
 # --- test -------------------------------------------------------------------------------------
-# Debian's Chromium drives the browser tests (Playwright never downloads a browser here).
-browser-deps:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+# Debian packages a fresh machine may lack: Chromium drives the browser tests (Playwright never
+# downloads a browser here); WeasyPrint's PDFs need Pango, HarfBuzz's subsetter and a font.
+# Installed with apt when missing (as root); elsewhere the message says what to install.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+TEST_PACKAGES := chromium $(PDF_PACKAGES)
+
+define debian_packages
+	@command -v dpkg-query >/dev/null 2>&1 || { echo "Not Debian: install $(1) (or their equivalents) yourself"; exit 0; }; \
+	missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	missing=$$(echo $$missing); \
+	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = "0" ]; then \
-			echo "Installing Debian's chromium for the browser tests..."; \
-			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-			|| { echo "chromium could not be installed"; exit 1; }; \
-		else echo "Install chromium (apt-get install chromium) for the browser tests"; exit 1; fi; \
+			echo "Installing Debian packages: $$missing"; \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+			|| { echo "Could not install $$missing"; exit 1; }; \
+		else echo "Missing Debian packages; as root: apt-get install $$missing"; exit 1; fi; \
 	fi
+endef
+
+system-deps:
+	$(call debian_packages,$(TEST_PACKAGES))
+
+pdf-deps:
+	$(call debian_packages,$(PDF_PACKAGES))
+
+browser-deps: system-deps  # the old name
 
 lint: install
 	@$(VENV)/bin/ruff check .
@@ -60,7 +77,7 @@ check-migrations: install
 	@$(with_db) DEBUG=1 $(PY) manage.py makemigrations --check --dry-run >/dev/null || \
 		{ echo "Model changes without a migration: run manage.py makemigrations"; exit 1; }
 
-pytest: install browser-deps
+pytest: install system-deps
 	@$(with_db) $(PY) -m pytest $(PYTEST_ARGS)
 
 test: lint check-migrations pytest

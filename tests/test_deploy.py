@@ -3,6 +3,7 @@ page sends along (HTTPS, HSTS, the Content Security Policy); /healthz keeps its 
 
 from __future__ import annotations
 
+import ast
 import json
 import logging
 import os
@@ -244,3 +245,39 @@ def test_healthz_failure_tells_an_anonymous_caller_nothing(client, monkeypatch, 
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "db-prod-7.internal" in logged and "OperationalError" in logged
     assert "Hunter2Secret" not in logged
+
+
+# --- a fresh machine: every program the code and tests run is installed by the project --------
+
+# Programs the Makefile installs (system-deps) or that come with the project's Python.
+INSTALLED_BY_THE_PROJECT = {"chromium"}
+RUNNERS = {"run", "Popen", "call", "check_call", "check_output", "system", "which", "getoutput"}
+
+
+def _programs_run(path: Path) -> list[str]:
+    """First word of every literal command line given to subprocess/os/shutil in one file."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in RUNNERS
+                and isinstance(node.func.value, ast.Name) and node.func.value.id in {"subprocess", "os", "shutil"}
+                and node.args):
+            continue
+        command = node.args[0]
+        if isinstance(command, ast.List | ast.Tuple) and command.elts:
+            command = command.elts[0]
+        if isinstance(command, ast.Constant) and isinstance(command.value, str):
+            found.append(command.value.split()[0])
+    return found
+
+
+def test_code_and_tests_run_no_program_a_fresh_machine_lacks():
+    sources = [path for path in ROOT.rglob("*.py")
+               if not {".venv", "var", "staticfiles", "node_modules"} & set(path.relative_to(ROOT).parts)]
+    assert len(sources) > 50
+    programs = {f"{path.relative_to(ROOT)}: {program}" for path in sources for program in _programs_run(path)
+                if program not in INSTALLED_BY_THE_PROJECT}
+    assert programs == set()
+    makefile = (ROOT / "Makefile").read_text()
+    for package in ("chromium", "libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-dejavu-core"):
+        assert package in makefile
+    assert re.search(r"^pytest: .*\bsystem-deps\b", makefile, re.MULTILINE)
