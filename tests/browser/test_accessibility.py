@@ -37,6 +37,7 @@ def test_registry_pages_have_no_wcag_violations(page: Page, live_server, persona
         "history": f"{live_server.url}/locaties/{loc.uuid}/geschiedenis/",
         "import": f"{live_server.url}/locaties/import/",
         "password": f"{live_server.url}/accounts/wachtwoord/",
+        "api-keys": f"{live_server.url}/accounts/api-sleutels/",
     })
     problems = {}
     for name, url in pages.items():
