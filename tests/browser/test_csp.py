@@ -78,9 +78,10 @@ def test_no_page_is_refused_anything_by_the_policy(page: Page, live_server, pers
         f"/locaties/{loc.uuid}/geschiedenis/", f"/locaties/{loc.uuid}/kamers/nieuw/", "/locaties/import/",
         "/plaatsingen/", "/plaatsingen/nieuw/", f"/plaatsingen/verzoek/{waiting.uuid}/",
         f"/plaatsingen/plaatsing/{placement.uuid}/", f"/plaatsingen/locatie/{haven.uuid}/bewoners/",
-        "/accounts/wachtwoord/",
+        "/accounts/wachtwoord/", "/accounts/api-sleutels/",
         "/admin/", "/admin/locations/location/", f"/admin/locations/location/{loc.pk}/change/",
-        f"/admin/locations/location/{loc.pk}/history/",
+        f"/admin/locations/location/{loc.pk}/history/", "/admin/accounts/user/",
+        f"/admin/accounts/user/{personas.gemeente_a.pk}/change/",
     ]:
         _visit(page, base + path)
     assert violations == [], "\n".join(violations)
