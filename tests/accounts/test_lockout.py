@@ -172,3 +172,14 @@ def test_superuser_sees_attempts_on_unknown_usernames(personas, django_user_mode
     client = Client()
     client.force_login(root)
     assert "nobody-by-this-name" in client.get(CHANGELIST).content.decode()
+
+
+def test_admin_login_is_locked_too(personas):
+    client = Client()
+    url = reverse("admin:login")
+    for _ in range(LIMIT):
+        client.post(url, {"username": "beheerder", "password": "fout"}, REMOTE_ADDR=OFFICE)
+    response = client.post(url, {"username": "beheerder", "password": PASSWORD}, REMOTE_ADDR=OFFICE)
+    assert response.status_code == 429
+    assert "Te veel mislukte inlogpogingen" in response.content.decode()
+    assert SESSION_KEY not in client.session
