@@ -76,6 +76,13 @@ MAX_ROWS_PER_SHEET = 10_000
 MAX_TRAILING_EMPTY_ROWS = 50
 # The template has 24 columns; cells further right are never read.
 MAX_COLUMNS = 64
+# What openpyxl parses cell by cell or item by item (some 10 µs each), counted in the archive
+# before it starts: a 6 KB sheet can hold 300,000 empty cells in one row. The template's 10,000
+# rows of 24 columns fit in the cell cap.
+MAX_SHEET_CELLS = 250_000
+MAX_SHARED_STRING_TAGS = 200_000
+# Styles, workbook, relationships and the like: small in any real file, parsed whole at load.
+MAX_XML_PART_BYTES = 2 * 1024 * 1024
 # One CSV record (all its cells together); a template row is a few hundred characters.
 MAX_CSV_RECORD_CHARS = 32 * 1024
 
@@ -673,9 +680,21 @@ def _xlsx_rows(worksheet: Any) -> Iterator[tuple[Any, ...]]:
         yield values
 
 
+def _count_in_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, pattern: bytes) -> int:
+    """How often `pattern` occurs in a member, unpacked a megabyte at a time."""
+    count, tail = 0, b""
+    with archive.open(info) as member:
+        while chunk := member.read(2**20):
+            data = tail + chunk
+            count += data.count(pattern)
+            tail = data[len(data) - len(pattern) + 1:]  # a match may span two chunks
+    return count
+
+
 def _check_archive(content: bytes) -> str | None:
-    """Refuse a zip bomb on what the archive declares, before anything is unpacked. Python's zipfile
-    never inflates a member beyond its declared size, so the declared sizes bound the real work."""
+    """Refuse a zip bomb on what the archive declares, before openpyxl unpacks anything. Python's
+    zipfile never inflates a member beyond its declared size, so the declared sizes bound the
+    real work; what openpyxl parses element by element is counted first (at most 60 MB to scan)."""
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         members = archive.infolist()
         if len(members) > MAX_ARCHIVE_MEMBERS:
@@ -684,6 +703,20 @@ def _check_archive(content: bytes) -> str | None:
         if sum(info.file_size for info in members) > MAX_UNPACKED_BYTES:
             return _("Het bestand is uitgepakt groter dan %(mb)s MB; dat is te groot om te importeren.") % {
                 "mb": MAX_UNPACKED_BYTES // 2**20}
+        too_complex = _("Het bestand is te ingewikkeld om te importeren (%(part)s). Gebruik het sjabloon, of "
+                        "kopieer alleen de gegevens naar een nieuw bestand.")
+        for info in members:
+            name = info.filename.lower()
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                # Every "<c" is a cell (or a column definition): an upper bound that is cheap to count.
+                if _count_in_member(archive, info, b"<c") > MAX_SHEET_CELLS:
+                    return too_complex % {"part": _("meer dan %(n)s cellen in één blad") % {
+                        "n": _n(MAX_SHEET_CELLS)}}
+            elif name.endswith("sharedstrings.xml"):
+                if _count_in_member(archive, info, b"<") > MAX_SHARED_STRING_TAGS:
+                    return too_complex % {"part": _("te veel verschillende teksten")}
+            elif name.endswith((".xml", ".rels")) and info.file_size > MAX_XML_PART_BYTES:
+                return too_complex % {"part": info.filename[:80]}
     return None
 
 

@@ -203,6 +203,65 @@ def test_an_archive_of_many_members_is_refused(world, personas):
                                                   "Excel-bestand van het sjabloon te zijn.")]
 
 
+def with_parts(content: bytes, parts: dict[str, str]) -> bytes:
+    """The workbook with some parts replaced or added (a shared-strings part is declared too)."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = parts.pop(info.filename, None) or source.read(info.filename).decode("utf-8")
+            if info.filename == "xl/_rels/workbook.xml.rels" and "xl/sharedStrings.xml" in parts:
+                data = data.replace("</Relationships>", '<Relationship Id="rIdSst" Type="http://schemas.'
+                                    'openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+                                    'Target="sharedStrings.xml"/></Relationships>')
+            if info.filename == "[Content_Types].xml" and "xl/sharedStrings.xml" in parts:
+                data = data.replace("</Types>", '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                                    'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+            target.writestr(info.filename, data)
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return buffer.getvalue()
+
+
+COMPLEX = ("Het bestand is te ingewikkeld om te importeren ({}). Gebruik het sjabloon, of kopieer alleen de "
+           "gegevens naar een nieuw bestand.")
+
+
+def test_millions_of_tiny_shared_strings_are_refused_before_parsing(world, personas):
+    """3.5 million one-letter strings: a 150 KB file that took openpyxl 66 s to load."""
+    strings = ('<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+               'spreadsheetml/2006/main">' + "<si><t>a</t></si>" * 3_500_000 + "</sst>")
+    content = with_parts(xlsx([location_row()]), {"xl/sharedStrings.xml": strings})
+    assert len(content) < 200_000
+
+    plan, seconds = timed(build_plan, user=personas.gemeente_a, content=content, filename="sst.xlsx")
+
+    print(f"3,500,000 shared strings: refused in {seconds:.3f} s")
+    assert as_tuples(plan) == [("", None, "", "", COMPLEX.format("te veel verschillende teksten"))]
+
+
+def test_a_row_of_300000_empty_cells_is_refused_before_parsing(world, personas):
+    """6 KB, one row, 300,000 cells: openpyxl parses a row whole, 3 s for this one."""
+    content = rewrite_sheet(xlsx([location_row()]), lambda xml: xml.replace(
+        "</sheetData>", '<row r="3">' + "<c/>" * 300_000 + "</row></sheetData>"))
+
+    plan, seconds = timed(build_plan, user=personas.gemeente_a, content=content, filename="breed.xlsx")
+
+    print(f"300,000 cells in one row: refused in {seconds:.3f} s")
+    assert as_tuples(plan) == [("", None, "", "", COMPLEX.format("meer dan 250.000 cellen in één blad"))]
+
+
+def test_an_oversized_styles_part_is_refused(world, personas):
+    content = xlsx([location_row()])
+    styles = zipfile.ZipFile(io.BytesIO(content)).read("xl/styles.xml").decode("utf-8")
+    styles = styles.replace("</styleSheet>", "<!--" + " " * (3 * 2**20) + "--></styleSheet>")
+
+    plan = build_plan(user=personas.gemeente_a, content=with_parts(content, {"xl/styles.xml": styles}),
+                      filename="stijl.xlsx")
+
+    assert as_tuples(plan) == [("", None, "", "", COMPLEX.format("xl/styles.xml"))]
+
+
 # --- formulas -----------------------------------------------------------------------------------
 
 def with_cached_formula(content: bytes, cell: str, formula: str, cached: str, path: str = SHEET_XML) -> bytes:
@@ -367,3 +426,13 @@ def test_export_quotes_every_leading_formula_character(world, personas):
         plan = build_plan(user=personas.gemeente_a, content=export_csv(user=personas.gemeente_a, sheet=sheet),
                           filename="e.csv")
         assert plan.errors == [] and not plan.has_changes
+
+
+def test_the_archive_scan_counts_across_chunk_boundaries():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("part.xml", b"x" * (2**20 - 1) + b"<c" + b"y" * 2**20 + b"<c")
+    with zipfile.ZipFile(buffer) as archive:
+        info = archive.getinfo("part.xml")
+        assert importing._count_in_member(archive, info, b"<c") == 2
+        assert importing._count_in_member(archive, info, b"<") == 2
