@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -109,16 +108,3 @@ admin.site.unregister(Group)
 @admin.register(Group)
 class GroupAdmin(SuperuserOnlyAdminMixin, BaseGroupAdmin):
     """Groups carry raw permissions for the whole installation."""
-
-
-if apps.is_installed("rest_framework.authtoken"):
-    from rest_framework.authtoken.admin import TokenAdmin as BaseTokenAdmin
-    from rest_framework.authtoken.models import TokenProxy
-
-    if admin.site.is_registered(TokenProxy):
-        admin.site.unregister(TokenProxy)
-
-        @admin.register(TokenProxy)
-        class TokenAdmin(SuperuserOnlyAdminMixin, BaseTokenAdmin):
-            """A token is its user's password: making one for a user of another region, or reading
-            one, would be a takeover. Owners manage their tokens outside the admin."""

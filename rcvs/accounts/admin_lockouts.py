@@ -1,7 +1,7 @@
 """Failed logins and lockouts (django-axes) in the admin, scoped like the users themselves.
 
 Registered from AccountsConfig.ready (axes' own admin is off: AXES_ENABLE_ADMIN = False). A
-beheerder sees the attempts on usernames of users they manage (the rule of issue 6, point 2) and
+beheerder sees the attempts on usernames of users they manage (manageable_user_qs_for) and
 lifts a lockout by deleting its record; a superuser sees all, including attempts on usernames that
 belong to nobody. The role grants this, not raw permissions: lifting a colleague's lockout is part
 of being a beheerder."""
@@ -15,35 +15,17 @@ from axes.admin import AccessAttemptAdmin as BaseAccessAttemptAdmin
 from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from locations.selectors import municipality_qs_for, region_qs_for
 from rcvs.admin_scoping import ScopedAdminMixin
 
-from .models import Role, User
+from .admin import manageable_user_qs_for
+from .models import User
 
 log = logging.getLogger(__name__)
-
-
-def _overseen_user_qs_for(editor: User) -> QuerySet[User]:
-    """The users a beheerder manages (issue 6, point 2): all their regions and municipalities
-    within the beheerder's own; no superusers, staff or other beheerders.
-    TODO(integrator): the same rule as rcvs.accounts.admin.manageable_user_qs_for; use that once
-    both are in."""
-    own_regions = region_qs_for(editor).values("pk")
-    own_municipalities = municipality_qs_for(editor).values("pk")
-    regions = User.regions.through.objects.filter(user=OuterRef("pk"))
-    municipalities = User.municipalities.through.objects.filter(user=OuterRef("pk"))
-    return (
-        User.objects.filter(is_superuser=False, is_staff=False)
-        .exclude(role=Role.BEHEERDER)
-        .filter(Exists(regions.filter(region__in=own_regions)))
-        .filter(~Exists(regions.exclude(region__in=own_regions)))
-        .filter(~Exists(municipalities.exclude(municipality__in=own_municipalities)))
-    )
 
 
 def access_attempt_qs_for(user: User) -> QuerySet[AccessAttempt]:
@@ -55,7 +37,7 @@ def access_attempt_qs_for(user: User) -> QuerySet[AccessAttempt]:
         return attempts
     if not user.is_beheerder:
         return attempts.none()
-    return attempts.filter(Q(username__in=_overseen_user_qs_for(user).values("username"))
+    return attempts.filter(Q(username__in=manageable_user_qs_for(user).values("username"))
                            | Q(username=user.username))
 
 
