@@ -16,7 +16,14 @@ through `check_choice`):
   - target groups: families only where the location takes families; a single traveller where it
     takes single travellers (a single man also where it takes single men); where the region
     chooses so, a single man only at a doorstroomlocatie, and a doorstroomlocatie for single men
-    takes no one else.
+    takes no one else;
+  - a shared room (single travellers, `RoomOccupancy.SHARED`) holds one sex. An empty shared room
+    takes anyone; a room where women sleep takes only women, one where men sleep only men. The
+    members of one household count as one: a household never conflicts with itself (shared rooms
+    take single travellers only, so in practice this is one person). Sex "anders / onbekend"
+    (`Sex.OTHER`) only in an empty shared room, and nobody joins a shared room where such a
+    person sleeps: we cannot tell whom that person may share with, so the coordinator decides by
+    giving an empty room (or a household room). See `shared_room_sex_reason`.
 
 Candidates (`find_candidates`)
 ------------------------------
@@ -24,7 +31,9 @@ Only locations of the request's region are considered. Each location is checked 
 location rules; a location that fails is counted once, under its FIRST failing reason in the
 order listed by `location_unfit_reasons` (so "12 locaties: geen huisdieren" means twelve
 locations whose first problem is pets, some may have more). A location that passes but has no
-room (combination) that fits now is counted under "geen passende kamer vrij".
+room (combination) that fits now is counted under "geen passende kamer vrij", or, when a free bed
+in a shared room would have fitted but for the one-sex rule, under that rule's reason ("kamer voor
+mannen").
 
 Per location at most one proposal, its best:
   - one room if any free room fits the whole household: the room with the least snijverlies
@@ -53,7 +62,8 @@ Fractions are compared exactly (no floating point).
 
 Queries: a constant number whatever the size of the region — the household (members, region),
 the municipalities with their occupied beds, the locations, the free rooms of the passing
-locations (as plain rows), and the contacts of the candidates shown; the rules then run in
+locations (as plain rows, each shared room with the sexes sleeping in it, as EXISTS columns of
+that same query), and the contacts of the candidates shown; the rules then run in
 Python. The rooms of a candidate are Room instances with the fields the rules read; reading
 another field (say `blocked_reason`) costs a query. Nothing is locked: the service re-checks
 everything under row locks when a candidate is reserved.
@@ -70,7 +80,7 @@ from fractions import Fraction
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import BooleanField, Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -87,7 +97,7 @@ from locations.models import (
 )
 from locations.selectors import municipalities_with_capacity
 
-from .models import PlacementRequest, Relation, Sex
+from .models import PlacementRequest, PlacementRoom, Relation, Sex
 
 
 @dataclass(frozen=True)
@@ -106,6 +116,7 @@ class Household:
     night_arrival: bool
     preferred_municipality_id: int | None
     single_men_to_transit: bool
+    sexes: frozenset[str] = frozenset()
 
 
 def is_night(moment: dt.datetime) -> bool:
@@ -134,6 +145,7 @@ def household_of(request: PlacementRequest) -> Household:
         night_arrival=is_night(request.expected_arrival),
         preferred_municipality_id=request.preferred_municipality_id,
         single_men_to_transit=request.region.single_men_to_transit,
+        sexes=frozenset(m.sex for m in members),
     )
 
 
@@ -181,8 +193,43 @@ def _top_bunks(room: Room) -> int:
     return (room.bunk_beds + 1) // 2
 
 
-def room_unfit_reasons(household: Household, room: Room, persons: int) -> list[str]:
-    """Hard rules for one room holding `persons` of the household (availability aside)."""
+def shared_room_sex_reason(household_sexes: frozenset[str], occupant_sexes: frozenset[str]) -> str | None:
+    """Why this household may not sleep in a shared room where persons of `occupant_sexes` sleep
+    (the sexes of the OTHER households there), or None. The rule is in the module docstring."""
+    if not occupant_sexes:
+        return None  # an empty shared room takes anyone
+    together = household_sexes | occupant_sexes
+    if together in ({Sex.FEMALE}, {Sex.MALE}):
+        return None
+    if Sex.OTHER in household_sexes:
+        return _("geslacht anders/onbekend: alleen een lege gedeelde kamer")
+    if occupant_sexes == {Sex.MALE}:
+        return _("kamer voor mannen")
+    if occupant_sexes == {Sex.FEMALE}:
+        return _("kamer voor vrouwen")
+    return _("gedeelde kamer met geslacht anders/onbekend of gemengd")
+
+
+def room_occupant_sexes(room_ids: Sequence[int], *, ignore_placements: Sequence[int] = ()
+                        ) -> dict[int, frozenset[str]]:
+    """The sexes of the persons of the active placements in these rooms (one query), leaving out
+    `ignore_placements` (a household being moved does not share a room with itself)."""
+    found: dict[int, set[str]] = {room_id: set() for room_id in room_ids}
+    if room_ids:
+        rows = (PlacementRoom.objects.filter(room_id__in=list(room_ids), active=True)
+                .exclude(placement_id__in=list(ignore_placements))
+                .values_list("room_id", "placement__request__members__sex").distinct())
+        for room_id, sex in rows:
+            if sex:
+                found[room_id].add(sex)
+    return {room_id: frozenset(sexes) for room_id, sexes in found.items()}
+
+
+def room_unfit_reasons(household: Household, room: Room, persons: int,
+                       occupant_sexes: frozenset[str] | None = None) -> list[str]:
+    """Hard rules for one room holding `persons` of the household (availability aside). For a
+    shared room, `occupant_sexes` (the sexes of the others sleeping there) brings in the one-sex
+    rule; callers that judge a real placement must pass it (check_choice does)."""
     reasons = []
     if room.state != RoomState.AVAILABLE:
         reasons.append(_("kamer geblokkeerd"))
@@ -198,6 +245,10 @@ def room_unfit_reasons(household: Household, room: Room, persons: int) -> list[s
             reasons.append(_("bovenste stapelbed nodig"))
     if room.occupancy == RoomOccupancy.SHARED and household.size > 1:
         reasons.append(_("gedeelde kamer is voor alleenreizenden"))
+    if room.occupancy == RoomOccupancy.SHARED and occupant_sexes is not None:
+        sex_reason = shared_room_sex_reason(household.sexes, occupant_sexes)
+        if sex_reason:
+            reasons.append(sex_reason)
     return reasons
 
 
@@ -211,10 +262,16 @@ def free_beds(room: Room) -> int:
 
 
 def check_choice(request: PlacementRequest, location: Location, allocation: Sequence[tuple[Room, int]],
-                 *, check_free: bool = True) -> list[str]:
-    """All reasons why placing the request in these rooms (room, persons) is not allowed."""
+                 *, check_free: bool = True, ignore_placements: Sequence[int] = ()) -> list[str]:
+    """All reasons why placing the request in these rooms (room, persons) is not allowed.
+
+    The services call this with the rooms locked, so the sexes read for the shared rooms stay
+    true until they commit. `ignore_placements`: placements leaving these rooms in the same step
+    (a transfer's or a swap's own), whose persons do not count as room-mates."""
     household = household_of(request)
     reasons = location_unfit_reasons(household, location)
+    shared = [room.pk for room, _persons in allocation if room.occupancy == RoomOccupancy.SHARED]
+    sexes = room_occupant_sexes(shared, ignore_placements=ignore_placements)
     if sum(persons for _room, persons in allocation) != household.size:
         reasons.append(_("niet het hele huishouden is ingedeeld"))
     seen: set[int] = set()
@@ -228,7 +285,10 @@ def check_choice(request: PlacementRequest, location: Location, allocation: Sequ
             reasons.append(_("kamer %(number)s is gekozen zonder personen") % {"number": room.number})
         if room.location_id != location.pk:
             reasons.append(_("kamers op verschillende locaties"))
-        reasons.extend(room_unfit_reasons(household, room, persons))
+        for reason in room_unfit_reasons(household, room, persons, sexes.get(room.pk)):
+            if room.pk in sexes and reason == shared_room_sex_reason(household.sexes, sexes[room.pk]):
+                reason = _("kamer %(number)s: %(reason)s") % {"number": room.number, "reason": reason}
+            reasons.append(reason)
         if check_free and persons > free_beds(room):
             reasons.append(_("kamer %(number)s is niet meer beschikbaar") % {"number": room.number})
     return list(dict.fromkeys(reasons))
@@ -294,11 +354,20 @@ class _FreeRoom:
     occupancy: str
     state: str
     occupants: int
+    # Who sleeps in it, for the one-sex rule of shared rooms (always False for a household room).
+    with_women: bool = False
+    with_men: bool = False
+    with_other: bool = False
     db: str = "default"
 
     @property
     def pk(self) -> int:
         return self.id
+
+    @property
+    def occupant_sexes(self) -> frozenset[str]:
+        return frozenset(sex for sex, present in ((Sex.FEMALE, self.with_women), (Sex.MALE, self.with_men),
+                                                  (Sex.OTHER, self.with_other)) if present)
 
     def as_room(self, location: Location) -> Room:
         """A Room instance as loaded from the database (the other fields are deferred)."""
@@ -316,16 +385,18 @@ def _room_order(room: RoomLike) -> tuple[Any, ...]:
     return (room.floor, room.number, room.pk)
 
 
-def _room_takes(household: Household, room: RoomLike) -> int:
+def _room_takes(household: Household, room: _FreeRoom, *, sex_rule: bool = True) -> int:
     """How many persons of this household the room can take now (0: none), by the same rules
-    that `check_choice` applies, plus the stricter shared-room rule for reduced mobility."""
+    that `check_choice` applies, plus the stricter shared-room rule for reduced mobility.
+    `sex_rule=False` only to tell whether the one-sex rule is what left a location out."""
     free = min(free_beds(room), household.size)
     if household.reduced_mobility and room.occupancy == RoomOccupancy.SHARED:
         free = min(free, room.beds - _top_bunks(room) - room.occupants)
-    if free < 1 or room_unfit_reasons(household, room, 1):
+    sexes = room.occupant_sexes if sex_rule else None
+    if free < 1 or room_unfit_reasons(household, room, 1, sexes):
         return 0  # the rules only get stricter with more persons
     for persons in range(free, 1, -1):
-        if not room_unfit_reasons(household, room, persons):
+        if not room_unfit_reasons(household, room, persons, sexes):
             return persons
     return 1
 
@@ -336,9 +407,10 @@ def _loss(room: RoomLike, persons: int) -> int:
     return room.beds - persons if room.occupancy == RoomOccupancy.HOUSEHOLD else 0
 
 
-def best_rooms(household: Household, rooms: Sequence[RoomLike]) -> list[tuple[RoomLike, int]] | None:
+def best_rooms(household: Household, rooms: Sequence[_FreeRoom], *, sex_rule: bool = True
+               ) -> list[tuple[_FreeRoom, int]] | None:
     """The best rooms of one location for the household (see the module docstring), or None."""
-    takes = [(room, _room_takes(household, room)) for room in sorted(rooms, key=_room_order)]
+    takes = [(room, _room_takes(household, room, sex_rule=sex_rule)) for room in sorted(rooms, key=_room_order)]
     takes = [(room, n) for room, n in takes if n > 0]
     whole = [room for room, n in takes if n >= household.size]
     if whole:
@@ -399,6 +471,30 @@ def no_room_reason() -> str:
     return _("geen passende kamer vrij")
 
 
+def _no_room_reason(household: Household, rooms: Sequence[_FreeRoom]) -> str:
+    """Why a location that passed its own rules has no proposal: the one-sex rule of shared rooms
+    if, without it, a free shared bed would have fitted (its reason, e.g. "kamer voor mannen");
+    otherwise no fitting room at all."""
+    without = best_rooms(household, rooms, sex_rule=False)
+    for room, _persons in without or ():
+        reason = shared_room_sex_reason(household.sexes, room.occupant_sexes)
+        if room.occupancy == RoomOccupancy.SHARED and reason:
+            return reason
+    return no_room_reason()
+
+
+def _sleeping_sexes() -> dict[str, Any]:
+    """Per room: does a woman / a man / someone of sex 'anders' sleep in it (shared rooms only)?
+    EXISTS columns of the free-rooms query itself, so matching keeps its constant query count;
+    PostgreSQL evaluates them only for shared rooms that have occupants (CASE short-circuits)."""
+    def sleeps(sex: str) -> Case:
+        return Case(When(occupancy=RoomOccupancy.SHARED, occupants__gt=0, then=Exists(
+            PlacementRoom.objects.filter(room=OuterRef("pk"), active=True, placement__request__members__sex=sex))),
+            default=Value(False), output_field=BooleanField())
+
+    return {"with_women": sleeps(Sex.FEMALE), "with_men": sleeps(Sex.MALE), "with_other": sleeps(Sex.OTHER)}
+
+
 def _percent(part: int, whole: int) -> int:
     if whole <= 0:
         return 0
@@ -443,13 +539,24 @@ def _end_key(location: Location) -> tuple[int, int]:
     return (0, 0) if location.end_date is None else (1, -location.end_date.toordinal())
 
 
-def _explain(candidate: Candidate, request: PlacementRequest, household: Household, spread: _Spread) -> list[str]:
+def _sex_line(room: _FreeRoom) -> str:
+    sexes = room.occupant_sexes
+    if not sexes:
+        return _("Gedeelde kamer %(number)s is leeg") % {"number": room.number}
+    if sexes == {Sex.FEMALE}:
+        return _("Gedeelde kamer %(number)s: alleen vrouwen") % {"number": room.number}
+    return _("Gedeelde kamer %(number)s: alleen mannen") % {"number": room.number}
+
+
+def _explain(candidate: Candidate, request: PlacementRequest, household: Household, spread: _Spread,
+             sex_lines: Sequence[str] = ()) -> list[str]:
     lines = []
     if candidate.snijverlies == 0:
         lines.append(_("Geen snijverlies: bed in een gedeelde kamer") if candidate.shared else _("Past precies"))
     else:
         lines.append(ngettext("%(count)d bed snijverlies", "%(count)d bedden snijverlies", candidate.snijverlies)
                      % {"count": candidate.snijverlies})
+    lines.extend(sex_lines)
     if len(candidate.rooms) > 1:
         lines.append(_("Verdeeld over %(count)d kamers op deze locatie") % {"count": len(candidate.rooms)})
     preferred_id = household.preferred_municipality_id
@@ -518,7 +625,9 @@ def find_candidates(request: PlacementRequest, *, limit: int = 10, now: dt.datet
         free_now = (Q(occupancy=RoomOccupancy.HOUSEHOLD, occupants=0)
                     | Q(occupancy=RoomOccupancy.SHARED, occupants__lt=F("beds")))
         rows = (Room.objects.filter(location_id__in=[loc.pk for loc in passing], state=RoomState.AVAILABLE)
-                .filter(free_now).order_by("location_id", "floor", "number", "pk").values_list(*_FreeRoom.FIELDS))
+                .filter(free_now).annotate(**_sleeping_sexes())
+                .order_by("location_id", "floor", "number", "pk")
+                .values_list(*_FreeRoom.FIELDS, "with_women", "with_men", "with_other"))
         db = rows.db
         for row in rows:
             room = _FreeRoom(*row, db=db)
@@ -526,9 +635,10 @@ def find_candidates(request: PlacementRequest, *, limit: int = 10, now: dt.datet
 
     candidates: list[Candidate] = []
     for location in passing:
-        chosen = best_rooms(household, rooms_by_location.get(location.pk, []))
+        free_rooms = rooms_by_location.get(location.pk, [])
+        chosen = best_rooms(household, free_rooms)
         if chosen is None:
-            excluded[no_room_reason()] += 1
+            excluded[_no_room_reason(household, free_rooms)] += 1
             continue
         snijverlies = sum(_loss(room, persons) for room, persons in chosen)
         municipality = location.municipality
@@ -553,9 +663,10 @@ def find_candidates(request: PlacementRequest, *, limit: int = 10, now: dt.datet
                 "location_id", "-is_primary", "name", "pk"):
             contacts.setdefault(contact.location_id, contact)
     for rank, candidate in enumerate(shown, 1):
+        sex_lines = [_sex_line(room) for room, _persons in candidate.rooms if room.occupancy == RoomOccupancy.SHARED]
         candidate.rooms = [(room.as_room(candidate.location), persons) for room, persons in candidate.rooms]
         candidate.rank = rank
         candidate.contact = contacts.get(candidate.location.pk)
-        candidate.explanation = _explain(candidate, request, household, spread)
+        candidate.explanation = _explain(candidate, request, household, spread, sex_lines)
     return MatchResult(household=household, candidates=shown, excluded=dict(excluded), fitting=len(candidates),
                        as_of=now, warnings=warnings)

@@ -36,7 +36,9 @@ def send_location_mail(placement_id: int) -> bool:
 
 
 @shared_task(soft_time_limit=600, time_limit=660)
-def reconcile_occupants() -> int:
-    """Hourly: the rooms' occupant counters agree with the placements, or the log says why not.
-    Idempotent: a second run finds the counters already right."""
-    return len(services.rooms_reconcile_occupants(fix=True))
+def reconcile_occupants() -> dict[str, object]:
+    """Hourly: the rooms' occupant counters agree with the placements, or the log says why not;
+    and no shared room mixes sexes, or the log names the rooms (ids). Idempotent: a second run
+    finds the counters already right (a mixed room is reported again until someone moves people)."""
+    mismatches = services.rooms_reconcile_occupants(fix=True)
+    return {"counter_mismatches": len(mismatches), "mixed_sex_rooms": services.rooms_breaking_one_sex_rule()}
