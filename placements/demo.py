@@ -88,19 +88,22 @@ def create_demo_residents(region: Region, *, seed: int, as_of: dt.date, now: dt.
     rooms = (Room.objects.filter(location__municipality__region=region, occupants__gt=0)
              .select_related("location").order_by("location__code", "number"))
     requests, members, placements, placement_rooms, events = [], [], [], [], []
-    plan: list[tuple[Room, int]] = []
+    plan: list[tuple[Room, int, str | None]] = []  # (room, persons, the sex of a shared room)
     for room in rooms:
         if room.occupancy == RoomOccupancy.SHARED:
-            plan.extend((room, 1) for _ in range(room.occupants))
+            # A shared room holds one sex (placements/matching.py): one draw per room, men only
+            # where the location is for single men.
+            sex = "m" if room.location.target_single_men else rng.choice("ffm")
+            plan.extend((room, 1, sex) for _ in range(room.occupants))
         else:
-            plan.append((room, room.occupants))
-    for index, (room, size) in enumerate(plan):
+            plan.append((room, room.occupants, None))
+    for index, (room, size, room_sex) in enumerate(plan):
         opened = room.location.opening_date or (as_of - dt.timedelta(days=540))
         span = max(1, (as_of - opened).days)
         arrived = timezone.make_aware(dt.datetime.combine(
             opened + dt.timedelta(days=rng.randint(0, span - 1)), dt.time(rng.randint(9, 20), 0)))
         arrived = min(arrived, now - dt.timedelta(hours=1))
-        single_sex = "m" if room.location.target_single_men else None
+        single_sex = room_sex or ("m" if room.location.target_single_men else None)
         request = PlacementRequest(
             region=region, source=RequestSource.LCVS, external_reference=f"{DEMO_PREFIX}{index:05d}",
             received_at=arrived - dt.timedelta(hours=rng.randint(3, 48)), expected_arrival=arrived,
@@ -122,7 +125,7 @@ def create_demo_residents(region: Region, *, seed: int, as_of: dt.date, now: dt.
                                      to_status=PlacementStatus.ARRIVED, reason="Demodata"))
     PlacementRoom.objects.bulk_create(placement_rooms, batch_size=5000)
     PlacementEvent.objects.bulk_create(events, batch_size=5000)
-    return sum(size for _room, size in plan)
+    return sum(size for _room, size, _sex in plan)
 
 
 def create_demo_queue(region: Region, *, as_of: dt.date, now: dt.datetime) -> list[PlacementRequest]:

@@ -393,6 +393,27 @@ def test_residents_are_real_placements_that_agree_with_room_occupancy(drenthe, d
     assert all(r.expected_arrival > r.received_at for r in queue)
 
 
+def test_no_shared_room_of_the_demo_mixes_sexes(drenthe, demo):
+    """Issue 6: the demo put a man in a room with three women. A shared room holds one sex."""
+    from django.db.models import Count
+
+    from placements.models import HouseholdMember
+    from placements.services import rooms_breaking_one_sex_rule
+
+    sexes_per_room = (HouseholdMember.objects
+                      .filter(request__placements__rooms__active=True,
+                              request__placements__rooms__room__occupancy=RoomOccupancy.SHARED)
+                      .values("request__placements__rooms__room")
+                      .annotate(sexes=Count("sex", distinct=True)))
+    assert len(sexes_per_room) > 100  # the demo has many occupied shared rooms
+    assert [row for row in sexes_per_room if row["sexes"] != 1] == []
+    assert rooms_breaking_one_sex_rule() == []
+    # Not all of one sex: the rule is kept by rooms, not by leaving women (or men) out.
+    sexes = set(HouseholdMember.objects.filter(request__placements__rooms__room__occupancy=RoomOccupancy.SHARED)
+                .values_list("sex", flat=True))
+    assert sexes == {"f", "m"}
+
+
 def last_analyze(tables: list[str]) -> dict[str, Any]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_clear_snapshot()")  # this transaction may have read them before
