@@ -261,3 +261,41 @@ def test_two_lifecycle_operations_at_once_on_one_placement(world, personas, firs
                 assert isinstance(outcome, ApplicationError), f"{name}: {outcome!r}"
                 assert outcome.code != "concurrent_change", f"{name} deadlocked: {outcome!r}"
         assert_consistent(run)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rooms_that_change_between_reading_and_locking_are_locked_too(world, personas, monkeypatch):
+    """_lock_for_change reads which rooms to lock, then locks. Should the placement gain a room in
+    between (another transaction, committed), the re-read after locking sees it, and the locks are
+    taken again so that this room, too, is locked before the placement."""
+    import placements.services as services
+
+    location = LocationFactory(municipality=world.mun_a, code="LOCK-002")
+    home, extra = RoomFactory(location=location, number="R1", beds=2), RoomFactory(location=location, number="R2")
+    placement = placement_reserve(user=personas.belteam, request=make_request(region=world.noord,
+                                  members=pair_of("Herlees-Test")), allocation=[(home.pk, 2)])
+    real_lock_requests = services._lock_requests
+    calls = []
+
+    def lock_requests_while_someone_adds_a_room(ids):
+        locked = real_lock_requests(ids)
+        calls.append(1)
+        if len(calls) == 1:
+            def add_room() -> None:  # what a concurrent writer would commit right now
+                try:
+                    PlacementRoom.objects.create(placement_id=placement.pk, room=extra, persons=1, exclusive=False)
+                finally:
+                    connection.close()
+            thread = threading.Thread(target=add_room)
+            thread.start()
+            thread.join(JOIN_TIMEOUT)
+        return locked
+
+    monkeypatch.setattr(services, "_lock_requests", lock_requests_while_someone_adds_a_room)
+    with transaction.atomic():
+        request, rooms, locked = services._lock_placement(placement)
+
+    assert len(calls) == 2  # locked once more after the re-read
+    assert set(rooms) == {home.pk, extra.pk}
+    assert (request.pk, locked.pk) == (placement.request_id, placement.pk)
+    PlacementRoom.objects.filter(room=extra).delete()  # leave the counters consistent
