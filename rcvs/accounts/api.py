@@ -45,11 +45,12 @@ class TokenResponseSerializer(serializers.Serializer):
     description="Exchange a username and password for a new API key, shown only in this answer. Send it as "
                 "'Authorization: Token <key>'. The key carries the user's role and scope, expires after "
                 "API_TOKEN_TTL_DAYS and dies when the password changes or the account is deactivated. Keys "
-                "are listed and revoked on the page API-sleutels. Repeated failures lock the username from "
+                "are listed and revoked on the page API-sleutels; a user has at most 20 (409, code "
+                "'too_many_tokens'). Repeated failures lock the username from "
                 "that address for a while (429, code 'locked_out'); requests are also rate-limited (429, "
                 "code 'throttled').",
     request=TokenRequestSerializer,
-    responses={200: TokenResponseSerializer, **error_responses(400),
+    responses={200: TokenResponseSerializer, **error_responses(400, 409),
                429: OpenApiResponse(ErrorSerializer, description="Locked out or rate-limited.")},
 )
 class ObtainTokenView(APIView):

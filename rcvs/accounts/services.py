@@ -11,13 +11,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rcvs.errors import ApplicationError, NotFound
+from rcvs.errors import ApplicationError, Conflict, NotFound
 
 from .models import ApiToken, User
 
 log = logging.getLogger(__name__)
 
 API_TOKEN_NAME_MAX = ApiToken._meta.get_field("name").max_length
+# Enough for every integration a user could run; a bound, so that a script in a loop (or someone
+# with a stolen password) cannot fill the table.
+API_TOKENS_PER_USER = 20
 
 
 def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
@@ -33,7 +36,16 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
             code="invalid", extra={"fields": {"name": [_("Te lang.")]}})
     if not user.is_active:
         raise ApplicationError(_("Een gedeactiveerd account krijgt geen API-sleutel."), code="inactive")
-    token, plain = ApiToken.objects.create(user=user, name=name)
+    with transaction.atomic():
+        # One user's keys are counted under a lock on the user, so two requests at once cannot
+        # both take the last place.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        ApiToken.objects.filter(user=user, expiry__lte=timezone.now()).delete()
+        if ApiToken.objects.filter(user=user).count() >= API_TOKENS_PER_USER:
+            raise Conflict(
+                _("Je hebt al %(n)d geldige API-sleutels. Trek er eerst een in op de pagina API-sleutels.")
+                % {"n": API_TOKENS_PER_USER}, code="too_many_tokens")
+        token, plain = ApiToken.objects.create(user=user, name=name)
     log.info("API key %s made for user %s", token.token_key, user.pk)
     return token, plain
 

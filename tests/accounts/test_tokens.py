@@ -15,7 +15,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from rcvs.accounts.models import ApiToken
-from rcvs.accounts.services import api_token_create
+from rcvs.accounts.services import API_TOKENS_PER_USER, api_token_create
 from tests.conftest import PASSWORD
 
 TOKEN = "/api/v1/auth/token/"
@@ -209,3 +209,19 @@ def test_database_refuses_a_key_that_never_expires(personas):
 def test_user_menu_links_to_the_keys_page(personas, client):
     client.force_login(personas.gemeente_a)
     assert f'href="{TOKENS_PAGE}"' in client.get(reverse("locations:overview")).content.decode()
+
+
+def test_at_most_twenty_live_keys_per_user_expired_ones_make_room(personas, client):
+    for i in range(API_TOKENS_PER_USER):
+        api_token_create(user=personas.belteam, name=f"k{i}")
+    response = APIClient().post(TOKEN, {"username": "belteam", "password": PASSWORD}, format="json")
+    assert response.status_code == 409
+    assert response.json()["code"] == "too_many_tokens"
+    client.force_login(personas.belteam)
+    page = client.post(TOKENS_PAGE, {"name": "nog een"})
+    assert page.status_code == 400 and "Trek er eerst een in" in page.content.decode()
+    assert ApiToken.objects.filter(user=personas.belteam).count() == API_TOKENS_PER_USER
+
+    ApiToken.objects.filter(name="k0").update(expiry=timezone.now() - dt.timedelta(seconds=1))
+    assert APIClient().post(TOKEN, {"username": "belteam", "password": PASSWORD}, format="json").status_code == 200
+    assert not ApiToken.objects.filter(name="k0").exists()
