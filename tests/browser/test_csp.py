@@ -126,7 +126,9 @@ def test_live_candidates_and_language_switch_under_the_policy(page: Page, live_s
     page.locator("#id_arrival_date").fill((timezone.localdate() + dt.timedelta(days=1)).isoformat())
     page.locator("#id_arrival_time").fill("14:00")  # by day: not only 24/7 locations
     page.locator("#id_members-0-sex").select_option("f")  # a change: htmx posts the form
-    expect(panel.locator('[data-location="AAD-001"]')).to_be_visible()
+    # Several changes in a row each post after 300 ms, the last one replacing the others; on a
+    # busy machine that can take longer than expect's default 5 s.
+    expect(panel.locator('[data-location="AAD-001"]')).to_be_visible(timeout=15_000)
     expect(panel.locator('[data-location="CRA-001"]')).to_have_count(0)  # another region
 
     # The language switch submits on change from static JS, not from an onchange attribute.
