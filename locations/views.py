@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -32,6 +33,12 @@ from .selectors import (
     room_qs_for,
     user_can_edit_location,
 )
+
+
+def _status(request: HttpRequest, form: forms.Form) -> int:
+    """400 for a form sent back with errors, so that a refusal is a refusal in the logs and to
+    clients, while the page still shows the form with its Dutch messages."""
+    return 400 if request.method == "POST" and form.errors else 200
 
 
 def _editable_location(request: HttpRequest, uuid: UUID) -> Location:
@@ -91,7 +98,8 @@ def location_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Locatie %(name)s is aangemaakt.") % {"name": location.name})
             return redirect("locations:detail", uuid=location.uuid)
-    return render(request, "locations/location_form.html", {"form": form, "location": None})
+    return render(request, "locations/location_form.html", {"form": form, "location": None},
+                  status=_status(request, form))
 
 
 @login_required
@@ -108,7 +116,8 @@ def location_edit(request: HttpRequest, uuid: UUID) -> HttpResponse:
         else:
             messages.success(request, _("De wijzigingen zijn opgeslagen."))
             return redirect("locations:detail", uuid=location.uuid)
-    return render(request, "locations/location_form.html", {"form": form, "location": location})
+    return render(request, "locations/location_form.html", {"form": form, "location": location},
+                  status=_status(request, form))
 
 
 @login_required
@@ -128,7 +137,8 @@ def room_form(request: HttpRequest, uuid: UUID, room_id: int | None = None) -> H
         else:
             messages.success(request, _("Kamer %(number)s is opgeslagen.") % {"number": saved.number})
             return redirect("locations:detail", uuid=location.uuid)
-    return render(request, "locations/room_form.html", {"form": form, "location": location, "room": room})
+    return render(request, "locations/room_form.html", {"form": form, "location": location, "room": room},
+                  status=_status(request, form))
 
 
 @login_required
@@ -147,7 +157,8 @@ def room_block(request: HttpRequest, uuid: UUID, room_id: int) -> HttpResponse:
                                                "Kamer %(number)s is geblokkeerd (%(beds)s bedden buiten gebruik).",
                                                room.beds) % {"number": room.number, "beds": room.beds})
             return redirect("locations:detail", uuid=location.uuid)
-    return render(request, "locations/room_block.html", {"form": form, "location": location, "room": room})
+    return render(request, "locations/room_block.html", {"form": form, "location": location, "room": room},
+                  status=_status(request, form))
 
 
 @login_required
@@ -187,7 +198,8 @@ def contact_form(request: HttpRequest, uuid: UUID, contact_id: int | None = None
         else:
             messages.success(request, _("De contactpersoon is opgeslagen."))
             return redirect("locations:detail", uuid=location.uuid)
-    return render(request, "locations/contact_form.html", {"form": form, "location": location, "contact": contact})
+    return render(request, "locations/contact_form.html", {"form": form, "location": location, "contact": contact},
+                  status=_status(request, form))
 
 
 @login_required

@@ -101,7 +101,7 @@ def test_blocking_needs_a_reason_and_an_empty_room(personas, world, login):
     client = login(personas.gemeente_a)
     room = world.rooms_a[2]
     response = client.post(reverse("locations:room_block", args=[world.loc_a.uuid, room.pk]), {"reason": ""})
-    assert response.status_code == 200 and "Dit veld is vereist" in response.text
+    assert response.status_code == 400 and "Dit veld is vereist" in response.text
     room_set_occupants(room=room, occupants=2)
     response = client.post(reverse("locations:room_block", args=[world.loc_a.uuid, room.pk]),
                            {"reason": "Renovatie"})
@@ -130,7 +130,7 @@ def test_gemeente_edits_its_location_with_dutch_errors_and_nothing_half_written(
                  "opening_date": "2026-06-01", "end_date": "2026-05-01"})
     data = {k: ("on" if v is True else v) for k, v in data.items() if v is not False}
     response = client.post(url, data)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Voer een geldige postcode in" in response.text
     world.loc_a.refresh_from_db()
     assert world.loc_a.name == "Het Anker"
@@ -163,7 +163,7 @@ def test_gemeente_cannot_move_a_location_to_another_municipality(personas, world
     data = {k: v for k, v in form.initial.items() if v not in (None, False)}
     data["municipality"] = world.mun_b.pk
     response = client.post(url, {k: ("on" if v is True else v) for k, v in data.items()})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert Location.objects.get(pk=world.loc_a.pk).municipality == world.mun_a
 
 
@@ -176,7 +176,7 @@ def test_gemeente_adds_a_room_and_duplicate_numbers_are_refused(personas, world,
     response = client.post(url, base)
     assert "Deze locatie heeft al een kamer met dit nummer" in response.text
     response = client.post(url, {**base, "number": "A10", "beds": 7})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert not Room.objects.filter(number="A10").exists()
 
 
@@ -191,7 +191,7 @@ def test_gemeente_creates_a_location_only_in_its_municipality(personas, world, l
     assert created.municipality == world.mun_a
     assert created.history.first().history_user == personas.gemeente_a
     response = client.post(reverse("locations:create"), {**data, "code": "BEE-009", "municipality": world.mun_b.pk})
-    assert response.status_code == 200 and not Location.objects.filter(code="BEE-009").exists()
+    assert response.status_code == 400 and not Location.objects.filter(code="BEE-009").exists()
 
 
 # --- history ----------------------------------------------------------------------------------

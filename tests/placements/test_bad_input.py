@@ -120,11 +120,9 @@ def test_request_page_answers_409_for_rooms_it_cannot_have(scene, world, persona
 
 
 def test_request_page_refuses_rooms_of_two_locations(scene, world, personas, login):
-    before = snapshot()
     household = make_request(region=world.noord, members=[
-        {**ONE_ADULT[0], "date_of_birth": ONE_ADULT[0]["date_of_birth"]},
-        {"first_name": "Iva", "last_name": "Proefenko", "date_of_birth": ONE_ADULT[0]["date_of_birth"],
-         "sex": "f", "relation": "partner"}])
+        ONE_ADULT[0], {"first_name": "Iva", "last_name": "Proefenko", "date_of_birth": ONE_ADULT[0]["date_of_birth"],
+                       "sex": "f", "relation": "partner"}])
     before = snapshot()
     response = login(personas.belteam).post(reverse("placements:request_place", args=[household.uuid]), {
         "allocation": f"{scene.free_room.pk}:1,{world.rooms_b[1].pk}:1", "action": "confirm"})
@@ -240,26 +238,24 @@ def test_depart_refuses_bad_fields(scene, personas, login, data, persona):
     assert snapshot() == before
 
 
-@pytest.mark.parametrize("view, data", [
-    ("placement_release", {}), ("placement_release", {"reason": "x" * 301}),
-    ("placement_confirm", {"notify_location": ["on", "off", HUGE]}),
-])
-def test_placement_forms_refuse_bad_fields(scene, personas, login, view, data):
+@pytest.mark.parametrize("data", [{}, {"reason": ""}, {"reason": "x" * 301}, {"reason": ["", ""]}])
+def test_release_refuses_bad_fields(scene, personas, login, data):
     before = snapshot()
-    response = login(personas.belteam).post(reverse(f"placements:{view}", args=[scene.reserved.uuid]), data)
-    assert response.status_code in (302, 400)  # a checkbox takes any value as "on"; nothing else passes
-    if response.status_code == 400:
-        assert "Controleer de invoer" in response.content.decode()
-        assert snapshot() == before
+    response = login(personas.belteam).post(reverse("placements:placement_release", args=[scene.reserved.uuid]),
+                                            data)
+    assert_refused(response, 400, "Controleer de invoer")
+    assert snapshot() == before
 
 
-@pytest.mark.parametrize("raw", ["abc", "1:0", f"{HUGE}:1", "999999:1", ""])
-def test_transfer_refuses_a_malformed_allocation(scene, personas, login, raw):
+@pytest.mark.parametrize("raw, status, text", [
+    ("abc", 400, CHOOSE), ("1:0", 400, CHOOSE), (f"{HUGE}:1", 400, CHOOSE), ("", 400, CHOOSE),
+    ("999999:1", 409, "Niet meer beschikbaar"),
+])
+def test_transfer_refuses_a_malformed_allocation(scene, personas, login, raw, status, text):
     before = snapshot()
     response = login(personas.coordinator).post(
         reverse("placements:placement_transfer", args=[scene.confirmed.uuid]), {"reason": "Ruzie", "allocation": raw})
-    assert_refused(response, (400, 409))
-    assert ("Kies een plek" in response.content.decode()) or ("Niet meer beschikbaar" in response.content.decode())
+    assert_refused(response, status, text)
     assert snapshot() == before
 
 
@@ -296,12 +292,18 @@ def test_supra_forms_refuse_bad_fields(scene, personas, login):
 
 @pytest.mark.parametrize("query", [
     "min_free_in_room=abc", f"min_free_in_room={HUGE}", "min_free_in_room=-1", "ending_within_months=999999999999",
-    "sort=wachtwoord", "municipality=abc", f"municipality={HUGE}", "status=weg", "q=" + "x" * 5000,
+    "sort=wachtwoord", "municipality=abc", f"municipality={HUGE}", "status=weg",
 ])
-def test_overview_filters_refuse_quietly(scene, personas, login, query):
+def test_overview_filters_say_what_is_wrong(scene, world, personas, login, query):
     response = login(personas.beheerder).get(reverse("locations:overview") + "?" + query)
-    assert response.status_code == 200  # a filter page: shows the form with the error, and all locations
-    assert snapshot() == snapshot()
+    # A filter page: it shows the filter's Dutch error beside the field, and the unfiltered list.
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert 'class="field-error"' in content and world.loc_a.name in content
+
+
+def test_overview_search_takes_a_long_text(scene, personas, login):
+    assert login(personas.beheerder).get(reverse("locations:overview") + "?q=" + "x" * 5000).status_code == 200
 
 
 @pytest.mark.parametrize("page", ["abc", HUGE, "-1", "0"])
@@ -320,8 +322,8 @@ def test_history_pages_take_any_page_number(world, personas, login, page):
 def test_location_forms_refuse_bad_fields(world, personas, login, view, data):
     before = snapshot()
     response = login(personas.beheerder).post(reverse(f"locations:{view}", args=[world.loc_a.uuid]), data)
-    assert_refused(response, (200, 400))
-    assert "Controleer" in response.content.decode() or "errorlist" in response.content.decode()
+    assert_refused(response, 400)
+    assert 'class="field-error"' in response.content.decode()
     assert snapshot() == before
 
 
@@ -331,7 +333,8 @@ def test_room_block_refuses_bad_fields(world, personas, login, data):
     before = snapshot()
     room = world.rooms_a[3]
     response = login(personas.beheerder).post(reverse("locations:room_block", args=[world.loc_a.uuid, room.pk]), data)
-    assert_refused(response, (200, 400))
+    assert_refused(response, 400)
+    assert 'class="field-error"' in response.content.decode()
     assert snapshot() == before
 
 
@@ -554,10 +557,10 @@ def _kwargs_for(route: str, scene, world, *, real: bool) -> dict[str, object]:
     return kwargs
 
 
-@pytest.mark.parametrize("persona", ["beheerder", "coordinator", "gemeente_a"])
+@pytest.mark.parametrize("persona", ["beheerder", "gemeente_a"])  # beheerder: every action of the pages
 def test_every_page_survives_junk(scene, world, personas, client, persona):
     """Every URL of placements and locations, with real and junk ids, GET and POST with junk in
-    every field: never a 500."""
+    every field: never a 500. (Junk ids end at the lookup, so one kind of junk is enough there.)"""
     client.force_login(getattr(personas, persona))
     patterns = [(ns, route, p) for ns, route, p in _patterns(get_resolver())
                 if ns in ("placements", "locations")]
@@ -565,7 +568,7 @@ def test_every_page_survives_junk(scene, world, personas, client, persona):
     for namespace, route, pattern in patterns:
         for real in (True, False):
             url = reverse(f"{namespace}:{pattern.name}", kwargs=_kwargs_for(route, scene, world, real=real))
-            for value in JUNK_VALUES:
+            for value in JUNK_VALUES if real else JUNK_VALUES[:1]:
                 junk = {name: value for name in FORM_FIELDS}
                 query = "&".join(f"{name}={value[:50]}" for name in FORM_FIELDS if value != "\x00")
                 for response in (client.get(f"{url}?{query}"), client.post(url, junk)):
