@@ -216,6 +216,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
+if TESTING:
+    # The casework read log refuses TRUNCATE (casework/migrations/0002); Django's transactional
+    # tests empty every table with TRUNCATE, so only test sessions may (tests switch it off again).
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _db_options["options"] = (_db_options.get("options", "") + " -c rcvs.allow_truncate=on").strip()
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -416,3 +421,13 @@ LOGGING = {
 SPECTACULAR_SETTINGS.update(
     {"SWAGGER_UI_DIST": "SIDECAR", "SWAGGER_UI_FAVICON_HREF": "SIDECAR", "REDOC_DIST": "SIDECAR"}
 )
+# Casework
+CASEWORK_ENTRY_LOCK_MINUTES = env_int("CASEWORK_ENTRY_LOCK_MINUTES", 60)  # then an edit makes a new version
+CASEWORK_UNOWNED_HOURS = env_int("CASEWORK_UNOWNED_HOURS", 24)  # dashboard: cases without owner this long
+CASEWORK_SHARE_MAX_DAYS = env_int("CASEWORK_SHARE_MAX_DAYS", 90)  # a share with a municipality ends within
+# Retention (nightly job): special-category entries pseudonymised N months after the resident left
+# the region; closed cases removed M months after closing; read-log rows kept for their own period.
+CASEWORK_SPECIAL_PSEUDONYMISE_MONTHS = env_int("CASEWORK_SPECIAL_PSEUDONYMISE_MONTHS", 6)
+CASEWORK_CLOSED_DELETE_MONTHS = env_int("CASEWORK_CLOSED_DELETE_MONTHS", 24)
+CASEWORK_READ_LOG_KEEP_MONTHS = env_int("CASEWORK_READ_LOG_KEEP_MONTHS", 60)
+

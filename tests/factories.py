@@ -149,3 +149,67 @@ def _now():
     from django.utils import timezone
 
     return timezone.now()
+
+
+# --- casework ---------------------------------------------------------------------------------
+# Synthetic only. Cases are normally made through casework.services.case_create; these factories
+# build rows directly for tests that need many or odd ones (the services' checks are not applied).
+
+def _case_household(case):
+    return make_request(region=RegionFactory(), members=None)
+
+
+def _case_category():
+    from casework.models import CaseCategory
+
+    return CaseCategory.objects.get(code="overlast")
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "casework.Case"
+
+    household = factory.LazyAttribute(_case_household)
+    region = factory.LazyAttribute(lambda case: case.household.region)
+    number = factory.Sequence(lambda n: f"2026-{n + 1:04d}")
+    category = factory.LazyFunction(_case_category)
+    summary = "Afspraken over de huisregels"
+
+
+class LegalBasisFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "casework.LegalBasis"
+
+    region = factory.SubFactory(RegionFactory)
+    description = "Mandaat gemeenten o.g.v. art. 6 en 7 Tw Oek"
+    reference = factory.Sequence(lambda n: f"Besluit-{n:04d}")
+    valid_from = factory.LazyFunction(lambda: _now().date().replace(month=1, day=1))
+
+
+class CaseEntryFactory(factory.django.DjangoModelFactory):
+    """An entry with its first version (text) — `text` is passed on to the version."""
+
+    class Meta:
+        model = "casework.CaseEntry"
+        skip_postgeneration_save = True
+
+    case = factory.SubFactory(CaseFactory)
+    kind = "notitie"
+    occurred_at = factory.LazyFunction(lambda: _now())
+    locks_at = factory.LazyAttribute(lambda e: e.occurred_at + __import__("datetime").timedelta(hours=1))
+
+    @factory.post_generation
+    def text(self, create, extracted, **kwargs):
+        if create:
+            self.versions.create(number=1, text=extracted or "Gesprek gevoerd over de huisregels.",
+                                 author=self.author)
+
+
+class ReferralFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "casework.Referral"
+
+    case = factory.SubFactory(CaseFactory)
+    to_kind = "wijkteam"
+    to_organisation = "Wijkteam Aadorp-Test"
+    sent_at = factory.LazyFunction(lambda: _now())
