@@ -212,15 +212,15 @@ if not DATABASE_URL:
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "test_rcvs")}
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-
-AUTH_USER_MODEL = "accounts.User"
-AUTH_PASSWORD_VALIDATORS = [
 if TESTING:
     # The casework read log refuses TRUNCATE (casework/migrations/0002); Django's transactional
     # tests empty every table with TRUNCATE, so only test sessions may (tests switch it off again).
     _db_options = DATABASES["default"].setdefault("OPTIONS", {})
     _db_options["options"] = (_db_options.get("options", "") + " -c rcvs.allow_truncate=on").strip()
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -411,16 +411,6 @@ PLACEMENT_NIGHT_START = env_int("PLACEMENT_NIGHT_START", 22)  # arrivals from th
 PLACEMENT_NIGHT_END = env_int("PLACEMENT_NIGHT_END", 7)  # ... until this hour only at 24/7 locations
 PLACEMENT_INFANT_MONTHS = env_int("PLACEMENT_INFANT_MONTHS", 12)  # a zuigeling is younger than this
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
-SPECTACULAR_SETTINGS.update(
-    {"SWAGGER_UI_DIST": "SIDECAR", "SWAGGER_UI_FAVICON_HREF": "SIDECAR", "REDOC_DIST": "SIDECAR"}
-)
 # Casework
 CASEWORK_ENTRY_LOCK_MINUTES = env_int("CASEWORK_ENTRY_LOCK_MINUTES", 60)  # then an edit makes a new version
 CASEWORK_UNOWNED_HOURS = env_int("CASEWORK_UNOWNED_HOURS", 24)  # dashboard: cases without owner this long
@@ -431,3 +421,13 @@ CASEWORK_SPECIAL_PSEUDONYMISE_MONTHS = env_int("CASEWORK_SPECIAL_PSEUDONYMISE_MO
 CASEWORK_CLOSED_DELETE_MONTHS = env_int("CASEWORK_CLOSED_DELETE_MONTHS", 24)
 CASEWORK_READ_LOG_KEEP_MONTHS = env_int("CASEWORK_READ_LOG_KEEP_MONTHS", 60)
 
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+SPECTACULAR_SETTINGS.update(
+    {"SWAGGER_UI_DIST": "SIDECAR", "SWAGGER_UI_FAVICON_HREF": "SIDECAR", "REDOC_DIST": "SIDECAR"}
+)
