@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from psycopg import errors as psycopg_errors
 
 from locations.models import Location, Room
-from rcvs.errors import ApplicationError, Conflict
+from rcvs.errors import ApplicationError, Conflict, NotFound
 
 from . import matching
 from .models import (
@@ -119,7 +119,7 @@ def _lock_for_change(placement_ids: Sequence[int], *, extra_rooms: Iterable[int]
     for _attempt in range(LOCK_ATTEMPTS):
         request_ids = dict(Placement.objects.filter(pk__in=ids).values_list("pk", "request_id"))
         if len(request_ids) != len(ids):
-            raise Conflict(_("Deze plaatsing bestaat niet meer."), code="not_found")
+            raise NotFound(_("Deze plaatsing bestaat niet meer."), code="not_found")
         room_ids = set(PlacementRoom.objects.filter(placement_id__in=ids, active=True)
                        .values_list("room_id", flat=True))
         try:
@@ -449,8 +449,8 @@ def reservations_expire(*, now: dt.datetime) -> list[int]:
         try:
             if _expire_one(placement_id, now=now):
                 released.append(placement_id)
-        except Conflict:
-            continue  # changed by someone else meanwhile (or a deadlock): the next run sees it again
+        except (Conflict, NotFound):
+            continue  # changed or gone meanwhile (or a deadlock): the next run looks again
     return released
 
 
