@@ -927,8 +927,11 @@ class _Context:
         self.taken_codes = set(Location.objects.filter(code__in=location_codes).values_list("code", flat=True))
         locations = Location.objects.filter(code__in=location_codes, municipality_id__in=editable_ids)
         if lock:
-            # Lock parents before children, each in pk order, as every capacity change does.
-            locations = locations.select_for_update(of=("self",)).order_by("pk")
+            # Lock parents before children, each in pk order, as every capacity change does. NO KEY
+            # UPDATE: a placement being reserved meanwhile inserts rows that reference the location
+            # (a KEY SHARE lock); a plain FOR UPDATE would block it while it holds the room this
+            # import waits for, a deadlock.
+            locations = locations.select_for_update(of=("self",), no_key=True).order_by("pk")
         self.locations = {loc.code: loc for loc in locations.select_related("municipality")}
         rooms = Room.objects.filter(location__in=list(self.locations.values()))
         if lock:

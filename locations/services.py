@@ -137,7 +137,8 @@ def location_create(*, user: User, data: dict[str, Any], reason: str = "") -> Lo
 @transaction.atomic
 def location_update(*, user: User, location: Location, data: dict[str, Any], reason: str = "") -> Location:
     _require_editable(user, location.municipality)
-    location = Location.objects.select_for_update().get(pk=location.pk)
+    # NO KEY UPDATE: placements referencing this location (KEY SHARE) need not wait for an edit.
+    location = Location.objects.select_for_update(no_key=True).get(pk=location.pk)
     _apply(location, data, LOCATION_FIELDS)
     if "municipality" in data:
         _require_editable(user, location.municipality)  # may not move a location out of one's own scope
