@@ -12,6 +12,8 @@ from types import SimpleNamespace
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from rcvs.accounts.models import Role
@@ -25,6 +27,15 @@ from tests.factories import (
 )
 
 PASSWORD = "demo-wachtwoord-123"
+
+
+@pytest.fixture(autouse=True)
+def _dutch_after_each_test():
+    """A request in English leaves English active in the test thread (LocaleMiddleware activates a
+    language and never deactivates it): later tests that read Dutch messages would then fail
+    depending on the order the suite runs in."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
