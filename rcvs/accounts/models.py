@@ -15,6 +15,7 @@ class Role(models.TextChoices):
     GEMEENTE = "gemeente", _("Gemeente")
     BESTUUR = "bestuur", _("Bestuur")
     BEHEERDER = "beheerder", _("Beheerder")
+    MENTAL_COACH = "mental_coach", _("Mental coach")
 
 
 class User(AbstractUser):
@@ -31,6 +32,13 @@ class User(AbstractUser):
         related_name="users",
         blank=True,
         help_text=_("Alleen voor de rol gemeente: de gemeenten waarvan deze gebruiker locaties beheert."),
+    )
+    # Need-to-know right for coordinators (mental coaches have it by their role): health and other
+    # special-category data in cases. Only a superuser grants it (rcvs/accounts/admin.py).
+    special_category_access = models.BooleanField(
+        _("mag bijzondere persoonsgegevens inzien"), default=False,
+        help_text=_("Gezondheid en andere bijzondere persoonsgegevens in casussen. Alleen voor coördinatoren "
+                    "die dat voor hun werk nodig hebben; een mental coach ziet ze door zijn rol."),
     )
 
     class Meta:
@@ -65,6 +73,10 @@ class ApiToken(AbstractAuthToken):
     # knox allows a key without expiry; here none may exist, and the database says so.
     expiry = models.DateTimeField(_("verloopt"))
     last_used_at = models.DateTimeField(_("laatst gebruikt"), null=True, blank=True)
+    # True only for a key made on the API-sleutels page from a session that had passed the second
+    # factor (rcvs.accounts.otp.IsOtpVerified); a key from the password-only token endpoint gets
+    # no case content.
+    otp_verified = models.BooleanField(_("met tweede factor gemaakt"), default=False)
 
     class Meta:
         ordering = ["-created"]
