@@ -147,6 +147,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "knox",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -170,6 +173,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified() (second factor)
     "django.contrib.messages.middleware.MessageMiddleware",
     "rcvs.accounts.middleware.SessionTimeoutMiddleware",  # after auth and messages
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -276,6 +280,17 @@ SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 12)
 if min(SESSION_IDLE_MINUTES, SESSION_IDLE_MINUTES_BESTUUR, SESSION_MAX_HOURS) < 1:
     raise ImproperlyConfigured("SESSION_IDLE_MINUTES(_BESTUUR) and SESSION_MAX_HOURS must be at least 1.")
 SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
+# Coordinators, mental coaches and gemeente users can read case content: a shorter idle time.
+SESSION_IDLE_MINUTES_CASEWORK = env_int("SESSION_IDLE_MINUTES_CASEWORK", 15)
+if SESSION_IDLE_MINUTES_CASEWORK < 1:
+    raise ImproperlyConfigured("SESSION_IDLE_MINUTES_CASEWORK must be at least 1.")
+
+# Second factor (django-otp): TOTP apps and single-use recovery codes. The issuer is the name the
+# authenticator app shows; a wrong code doubles the wait before the next try (1, 2, 4 … s).
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "RCVS")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]

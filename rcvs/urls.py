@@ -5,12 +5,15 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from rcvs.accounts import views as accounts_views
+
 from . import views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="locations:overview", permanent=False), name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    # Django's login followed by the second factor for users who have one (rcvs.accounts.otp).
+    path("accounts/login/", accounts_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/wachtwoord/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/wachtwoord/gewijzigd/", auth_views.PasswordChangeDoneView.as_view(),

@@ -11,18 +11,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_otp.plugins.otp_static import admin as _otp_static_admin  # noqa: F401  (registers first…
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp import admin as _otp_totp_admin  # noqa: F401  (…so it can be removed below)
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from locations.selectors import municipality_qs_for, region_qs_for
 from rcvs.admin_scoping import ScopedAdminMixin, SuperuserOnlyAdminMixin
 
 from .models import Role, User
+from .otp import second_factor_reset
 
 # Assignments a save must keep even though the editor's form does not offer them.
 MERGED_ASSIGNMENTS = ("regions", "municipalities", "groups")
@@ -54,7 +60,9 @@ class UserAdmin(ScopedAdminMixin, BaseUserAdmin):
     list_display = ("username", "get_full_name", "email", "role", "is_active")
     list_filter = ("role", "is_active", ("regions", admin.RelatedOnlyFieldListFilter))
     filter_horizontal = ("regions", "municipalities", "groups", "user_permissions")
-    fieldsets = BaseUserAdmin.fieldsets + ((_("RCVS"), {"fields": ("role", "regions", "municipalities")}),)
+    fieldsets = BaseUserAdmin.fieldsets + (
+        (_("RCVS"), {"fields": ("role", "regions", "municipalities", "special_category_access")}),)
+    actions = ["reset_second_factor"]
     add_fieldsets = BaseUserAdmin.add_fieldsets + ((_("RCVS"), {"fields": ("role", "regions")}),)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
@@ -64,7 +72,25 @@ class UserAdmin(ScopedAdminMixin, BaseUserAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         if request.user.is_superuser:
             return ()
-        return ("is_staff", "is_superuser", "user_permissions", "groups", "last_login", "date_joined")
+        # special_category_access is a need-to-know right to health data: granting it is a decision
+        # about who may read special-category data, not configuration, and a beheerder has no case
+        # content themselves. A superuser (the controller's functional administrator) grants it.
+        return ("is_staff", "is_superuser", "user_permissions", "groups", "last_login", "date_joined",
+                "special_category_access")
+
+    @admin.action(description=_("Tweede factor opnieuw instellen"), permissions=["change"])
+    def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        """A lost phone: remove the user's authenticator app and recovery codes; on their next case
+        page they set up a new one. Only users the editor manages (the same rule as every other
+        admin page, applied again here rather than trusting the changelist's queryset)."""
+        users = list(queryset.filter(pk__in=manageable_user_qs_for(request.user).values("pk")))
+        for user in users:
+            second_factor_reset(user=user, by=request.user)
+            self.log_change(request, user, _("Tweede factor opnieuw ingesteld."))
+        self.message_user(request, ngettext(
+            "De tweede factor van %(n)d gebruiker is verwijderd; bij de volgende casuspagina stelt die een nieuwe in.",
+            "De tweede factor van %(n)d gebruikers is verwijderd; bij de volgende casuspagina stellen zij een "
+            "nieuwe in.", len(users)) % {"n": len(users)}, messages.SUCCESS)
 
     def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, **kwargs)
@@ -108,3 +134,10 @@ admin.site.unregister(Group)
 @admin.register(Group)
 class GroupAdmin(SuperuserOnlyAdminMixin, BaseGroupAdmin):
     """Groups carry raw permissions for the whole installation."""
+
+
+# django-otp's own admins show (and let staff edit) the devices' secret keys and recovery codes, and
+# know nothing of regions. A second factor is reset through the user admin's action above instead.
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)

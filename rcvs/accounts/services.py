@@ -23,9 +23,10 @@ API_TOKEN_NAME_MAX = ApiToken._meta.get_field("name").max_length
 API_TOKENS_PER_USER = 20
 
 
-def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+def api_token_create(*, user: User, name: str, otp_verified: bool = False) -> tuple[ApiToken, str]:
     """Make a key for `user`. Returns the stored row (a digest only) and the plain key, which the
-    caller shows once: it cannot be read back later."""
+    caller shows once: it cannot be read back later. `otp_verified`: the key is made from a
+    session that passed the second factor, so it may read case content (rcvs.accounts.otp)."""
     name = (name or "").strip()
     if not name:
         raise ApplicationError(_("Geef de sleutel een naam, bijvoorbeeld de koppeling die hem gebruikt."),
@@ -45,7 +46,7 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
             raise Conflict(
                 _("Je hebt al %(n)d geldige API-sleutels. Trek er eerst een in op de pagina API-sleutels.")
                 % {"n": API_TOKENS_PER_USER}, code="too_many_tokens")
-        token, plain = ApiToken.objects.create(user=user, name=name)
+        token, plain = ApiToken.objects.create(user=user, name=name, otp_verified=otp_verified)
     log.info("API key %s made for user %s", token.token_key, user.pk)
     return token, plain
 

@@ -22,12 +22,23 @@ def stamp_login(session: Any, now: float | None = None) -> None:
     session[LOGIN_AT] = session[SEEN_AT] = now
 
 
+# Roles that can read case content (health and other special-category data): the shortest idle
+# time. The same roles as rcvs.accounts.otp.SECOND_FACTOR_ROLES; gemeente included because a case
+# can be shared with any gemeente user at any time.
+CASEWORK_ROLES = frozenset({Role.COORDINATOR, Role.MENTAL_COACH, Role.GEMEENTE})
+
+
 def idle_seconds_for(user: Any) -> int:
-    """Bestuur sees figures, not persons: a longer idle time. Everyone else (belteam, coordinator,
-    gemeente, beheerder, superuser) sees names and dates of birth and gets the short one."""
-    if getattr(user, "role", None) == Role.BESTUUR and not user.is_superuser:
-        return settings.SESSION_IDLE_MINUTES_BESTUUR * 60
-    return settings.SESSION_IDLE_MINUTES * 60
+    """Coordinators, mental coaches and gemeente users can read case content: the shortest idle
+    time (SESSION_IDLE_MINUTES_CASEWORK). Bestuur sees figures, not persons: a longer one. Everyone
+    else (belteam, beheerder, superuser) sees names and dates of birth and gets the usual one."""
+    role = getattr(user, "role", None)
+    minutes = settings.SESSION_IDLE_MINUTES
+    if role in CASEWORK_ROLES:
+        minutes = min(minutes, settings.SESSION_IDLE_MINUTES_CASEWORK)
+    elif role == Role.BESTUUR and not user.is_superuser:
+        minutes = settings.SESSION_IDLE_MINUTES_BESTUUR
+    return minutes * 60
 
 
 def expiry_reason(session: Any, user: Any, now: float) -> str | None:
