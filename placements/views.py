@@ -9,6 +9,7 @@ the preview never leaves a row behind.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 from uuid import UUID
@@ -17,7 +18,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, Prefetch, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,7 +30,7 @@ from django.views.decorators.http import require_POST
 
 from locations.models import Location
 from locations.selectors import location_qs_for, region_qs_for
-from rcvs.errors import ApplicationError, add_to_form
+from rcvs.errors import ApplicationError, Conflict, add_to_form
 
 from . import matching, notifications, selectors, services
 from . import supra as supra_module
@@ -123,6 +124,28 @@ def _members(formset: Any) -> list[dict[str, Any]]:
 def _create_request(request: HttpRequest, form: RequestForm, formset: Any) -> PlacementRequest:
     return services.request_create(user=request.user, region=form.cleaned_data["region"],
                                    data=form.service_data(), members=_members(formset))
+
+
+RESUBMIT_WINDOW = dt.timedelta(minutes=10)
+RESUBMIT_LOCK = 1380144723  # advisory lock namespace of this check ("RCVS")
+
+
+def _refuse_resubmit(request: HttpRequest, formset: Any) -> None:
+    """A second click on Plaatsen or Opslaan (or the browser resending the POST) must not register
+    the household twice. Inside the caller's transaction, one lock per user serialises the clicks,
+    so the second one sees the request the first one just committed: the same user, the same
+    household (every member by surname and date of birth), a few minutes ago → 409."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [RESUBMIT_LOCK, request.user.pk])
+    people = {(m["last_name"].strip().lower(), m["date_of_birth"]) for m in _members(formset)}
+    recent = (selectors.request_qs_for(request.user)
+              .filter(created_by=request.user, created_at__gte=timezone.now() - RESUBMIT_WINDOW)
+              .exclude(status=RequestStatus.CANCELLED)
+              .prefetch_related("members").order_by("-created_at"))
+    for earlier in recent[:20]:
+        if {(m.last_name.lower(), m.date_of_birth) for m in earlier.members.all()} == people:
+            raise Conflict(_("Dit huishouden is zojuist al opgeslagen (verzoek %(ref)s): open dat verzoek in de "
+                             "wachtrij.") % {"ref": str(earlier.uuid)[:8]}, code="already_submitted")
 
 
 def _parse_allocation(raw: str) -> list[tuple[int, int]]:
@@ -323,9 +346,13 @@ def request_new(request: HttpRequest) -> HttpResponse:
         return _new_confirmation_step(request, form, formset, allocation)
     if action in ("save", "forward") and _forms_valid(form, formset):
         try:
-            created = _create_request(request, form, formset)
+            with transaction.atomic():
+                _refuse_resubmit(request, formset)
+                created = _create_request(request, form, formset)
         except ApplicationError as error:
             _apply_request_error(form, formset, error)
+            return _render_new(request, form, formset, panel=_new_request_panel(request, form, formset),
+                               status=_status_of(error))
         else:
             messages.success(request, _("Het verzoek is opgeslagen."))
             if action == "forward":
@@ -383,6 +410,7 @@ def _new_place(request: HttpRequest, form: RequestForm, formset: Any, raw: str, 
         try:
             allocation = _parse_allocation(raw)
             with transaction.atomic():
+                _refuse_resubmit(request, formset)
                 created = _create_request(request, form, formset)
                 placement = services.placement_reserve(user=request.user, request=created, allocation=allocation)
                 if confirm:

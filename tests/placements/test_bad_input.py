@@ -169,6 +169,31 @@ def test_new_request_page_refuses_a_malformed_allocation(world, personas, login,
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("first_action, second_action", [
+    ("confirm", "confirm"), ("reserve", "confirm"), ("save", "save"), ("confirm", "save"), ("forward", "confirm"),
+])
+def test_a_second_click_on_the_new_request_page_registers_nothing(world, personas, login, first_action,
+                                                                   second_action):
+    """Plaatsen or Opslaan clicked twice (or the POST resent): one request, the second click a 409."""
+    client = login(personas.belteam)
+    data = form_data(world, ONE_ADULT)
+
+    def submit(action, room=world.rooms_a[2], **extra):
+        placing = {"allocation": f"{room.pk}:1"} if action in ("confirm", "reserve") else {}
+        return client.post(reverse("placements:request_new"), {**data, **extra, **placing, "action": action})
+
+    first = submit(first_action)
+    assert first.status_code == 302, first.content.decode()[:3000]
+    before = snapshot()
+    assert_refused(submit(second_action, room=world.rooms_a[3]), 409, "Dit huishouden is zojuist al opgeslagen")
+    assert snapshot() == before
+    # Another household, or the same one by another user (a colleague's duplicate is a warning, not
+    # a double click), is registered as usual.
+    assert submit("save", **{"members-0-date_of_birth": "1991-04-01"}).status_code == 302
+    client.force_login(personas.coordinator)
+    assert submit("save").status_code == 302
+
+
 @pytest.mark.parametrize("total", ["abc", HUGE, "-1", "100000"])
 def test_new_request_page_survives_a_forged_formset(world, personas, login, total):
     before = snapshot()
@@ -622,3 +647,35 @@ def _check_api_answer(response, url, method, value):
     if response.status_code >= 400 and response.status_code != 405:
         body = response.json()
         assert isinstance(body, dict) and body.get("message") and body.get("code"), (method, url, body)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_clicks_at_the_same_moment_register_one_household(world, personas):
+    """The double click for real: two POSTs of the same household in flight at once, each on its own
+    connection. The per-user lock makes the second wait for the first and then refuse."""
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    data = {**form_data(world, ONE_ADULT), "action": "save"}
+    barrier = threading.Barrier(2, timeout=30)
+    statuses: list[int] = []
+
+    def click() -> None:
+        try:
+            client = Client()
+            client.force_login(personas.belteam)
+            connection.ensure_connection()
+            barrier.wait()
+            statuses.append(client.post(reverse("placements:request_new"), data).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(statuses) == [302, 409]
+    assert PlacementRequest.objects.count() == 1
