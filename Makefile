@@ -7,7 +7,7 @@ UV := python3 -m uv
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test install demo-reset lint check-migrations pytest system-deps pdf-deps browser-deps messages vendor benchmark stop-db clean
+.PHONY: help run test install demo-reset demo-otp lint check-migrations pytest system-deps pdf-deps browser-deps messages vendor benchmark stop-db clean
 
 help:
 	@echo "make run    install, database, migrations, demo data, server on http://$(HOST):$(PORT)"
@@ -32,8 +32,15 @@ run: install pdf-deps
 	@$(with_db) export DEBUG=$${DEBUG:-1}; \
 	$(PY) manage.py migrate --no-input -v 0 && \
 	$(PY) manage.py seed_demo --keep-existing && \
-	echo "" && echo "  RCVS draait op http://$(HOST):$(PORT)/   (stoppen: Ctrl+C)" && echo "" && \
+	echo "" && echo "  RCVS draait op http://$(HOST):$(PORT)/   (stoppen: Ctrl+C)" && \
+	echo "  Demo-coördinator: log in als coordinator / rcvs-demo-2026; de gevraagde code (tweede factor) toont" && \
+	echo "  in een tweede terminal: make demo-otp   (of: make demo-otp WHO=mentalcoach)" && echo "" && \
 	exec $(PY) manage.py runserver $(HOST):$(PORT) --skip-checks
+
+# The current second-factor code of a demo user (DEBUG only; only demo devices of seed_demo).
+WHO ?= coordinator
+demo-otp: install
+	@$(with_db) DEBUG=1 $(PY) manage.py demo_otp $(WHO)
 
 # Put the demo region back as it was generated (undoes changes made while trying things out).
 demo-reset: install

@@ -18,6 +18,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.models import Max, Min
 from django.http import HttpRequest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from locations.management.commands.seed_demo import (
     BLOCK_REASONS,
@@ -340,6 +341,11 @@ def test_demo_users_log_in_with_their_role_and_scope(drenthe, client):
     assert not roles["belteam"].is_staff and not roles["belteam"].has_perm("locations.change_location")
     assert roles["admin"].is_superuser and roles["admin"].is_staff
     assert not any(u.is_staff for name, u in roles.items() if name not in ("beheerder", "admin"))
+    # The demo coordinator and mental coach log in with a second factor (demo device, demo_otp).
+    assert roles["coordinator"].special_category_access and roles["mentalcoach"].role == Role.MENTAL_COACH
+    assert not any(u.special_category_access for name, u in roles.items() if name != "coordinator")
+    assert {d.user.username for d in TOTPDevice.objects.filter(name="demo", confirmed=True)} == {
+        "coordinator", "mentalcoach"}
 
 
 def test_refuses_to_run_in_production_and_writes_nothing(settings, db):

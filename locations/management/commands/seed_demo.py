@@ -36,6 +36,7 @@ plan is generated within the database constraints, and the tests validate every 
 from __future__ import annotations
 
 import argparse
+import base64
 import datetime as dt
 import math
 import random
@@ -54,6 +55,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.utils import bulk_create_with_history, get_history_manager_for_model
 
 from locations.models import (
@@ -74,6 +76,9 @@ from rcvs.accounts.models import Role, User
 
 DEFAULT_SEED = 2026
 DEMO_PASSWORD = "rcvs-demo-2026"
+# The demo coordinator's and mental coach's authenticator secret (20 bytes, hex as django-otp keeps
+# it). Published like the password, so only ever here: `demo_otp` shows the current code.
+DEMO_TOTP_KEY = b"rcvs-demo-totp-2026!".hex()
 DEMO_REGION_CODE = "drenthe"
 NATIONAL_REGIONS = 25
 POPULATION_YEAR = 2025
@@ -706,11 +711,14 @@ class DemoUser:
     municipality: str | None = None  # CBS code, for the gemeente role
     staff: bool = False
     superuser: bool = False
+    special: bool = False  # special_category_access
+    totp: bool = False  # a demo authenticator device (DEMO_TOTP_KEY)
 
 
 DEMO_USERS = (
     DemoUser("belteam", Role.BELTEAM, "Belteam"),
-    DemoUser("coordinator", Role.COORDINATOR, "Coördinator"),
+    DemoUser("coordinator", Role.COORDINATOR, "Coördinator", special=True, totp=True),
+    DemoUser("mentalcoach", Role.MENTAL_COACH, "Mental coach", totp=True),
     DemoUser("gemeente.assen", Role.GEMEENTE, "Gemeente Assen", municipality="GM0106"),
     DemoUser("gemeente.emmen", Role.GEMEENTE, "Gemeente Emmen", municipality="GM0114"),
     DemoUser("bestuur", Role.BESTUUR, "Bestuur"),
@@ -731,12 +739,17 @@ def ensure_demo_users(region: Region) -> list[User]:
         user, _ = User.objects.update_or_create(username=spec.username, defaults={
             "role": spec.role, "first_name": "Demo", "last_name": spec.last_name,
             "email": f"{spec.username}@example.org", "is_active": True, "is_staff": spec.staff,
-            "is_superuser": spec.superuser, "password": password,
+            "is_superuser": spec.superuser, "password": password, "special_category_access": spec.special,
         })
         user.regions.set([region])
         user.municipalities.set([municipalities[spec.municipality]] if spec.municipality else [])
         # The beheerder manages the registry in the Django admin without being a superuser.
         user.user_permissions.set(admin_permissions if spec.staff and not spec.superuser else [])
+        if spec.totp:
+            # Named "demo": the only name demo_otp reveals a code for (and only with DEBUG on).
+            TOTPDevice.objects.update_or_create(user=user, name="demo", defaults={
+                "key": DEMO_TOTP_KEY, "confirmed": True, "throttling_failure_count": 0,
+                "throttling_failure_timestamp": None})
         users.append(user)
     return users
 
@@ -851,3 +864,7 @@ class Command(BaseCommand):
             elif user.is_gemeente:
                 role += " " + ", ".join(m.name for m in user.municipalities.all())
             write(f"  {user.username:<16} {role:<22} {DEMO_PASSWORD}")
+        write("  coordinator en mentalcoach vragen daarna een code (tweede factor): "
+              "python manage.py demo_otp coordinator")
+        secret = base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()
+        write(f"  of zet deze sleutel in een authenticator-app: {secret}")
