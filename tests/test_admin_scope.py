@@ -122,6 +122,16 @@ def _zuid_group(ctx: Any) -> Group:
     return Group.objects.create(name="Zuid-planners")
 
 
+def _zuid_case_category(ctx: Any) -> Model:
+    """Installation-wide (only a superuser changes categories): any category."""
+    return apps.get_model("casework", "CaseCategory").objects.get(code="overig")
+
+
+def _zuid_legal_basis(ctx: Any) -> Model:
+    return apps.get_model("casework", "LegalBasis").objects.create(
+        region=ctx.world.zuid, reference="Zuid-besluit 2026/1", valid_from=dt.date(2026, 1, 1))
+
+
 def _superuser(ctx: Any) -> User:
     return ctx.superuser
 
@@ -147,6 +157,8 @@ OUT_OF_SCOPE: dict[str, Callable[[Any], Model]] = {
     "axes.accesslog": _zuid_access_log,
     "axes.accessfailurelog": _zuid_access_failure_log,
     "outbox.outboxmessage": _zuid_outbox_message,
+    "casework.casecategory": _zuid_case_category,
+    "casework.legalbasis": _zuid_legal_basis,
 }
 
 # Registered models that have no region and are not checked here, with the reason. Keep it empty
