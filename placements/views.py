@@ -158,8 +158,8 @@ def _parse_allocation(raw: str) -> list[tuple[int, int]]:
 
 def _status_of(error: ApplicationError) -> int:
     """The HTTP status of a refused action: 409 when the state changed under the user (taken,
-    placed, moved meanwhile), 400 for input that could never work."""
-    return error.status_code if error.status_code in (400, 409) else 400
+    placed, moved meanwhile), 400 for input that could never work, 403/404 as the service says."""
+    return error.status_code if 400 <= error.status_code < 500 else 400
 
 
 def _why_not(error: services.NotAvailable) -> str:
