@@ -200,3 +200,24 @@ def test_a_placement_writes_no_personal_data_to_the_logs(world, personas, login,
         text = f"{record.getMessage()} {record.args!r} {getattr(record, 'request', '')!s}"
         for secret in secrets:
             assert secret not in text, (record.name, text)
+
+
+def test_no_template_sends_personal_fields_by_get():
+    """The same rule read from the templates themselves, for pages the test above does not open:
+    a GET form or an element with hx-get names no personal field (by name= or by form.<field>)."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    offending = []
+    for directory in settings.TEMPLATES[0]["DIRS"]:
+        for template in Path(directory).rglob("*.html"):
+            text = template.read_text()
+            blocks = re.findall(r"<form(?![^>]*method=\"post\")[^>]*>.*?</form>", text, re.S | re.I)
+            # An element that GETs via htmx, up to its closing tag (the first one: near enough here).
+            blocks += [m.group(0) for m in re.finditer(r"<([a-z]+)[^>]*hx-get=[^>]*>.*?</\1>", text, re.S | re.I)]
+            for block in blocks:
+                names = (re.findall(r"name=\"([^\"{]+)\"", block) + re.findall(r"form\.(\w+)", block)
+                         + re.findall(r"\[name=['\"]?([\w-]+)", block))  # hx-include="[name=...]"
+                offending += [(str(template), name) for name in names if _personal(name)]
+    assert offending == []
