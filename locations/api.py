@@ -211,12 +211,14 @@ class RoomBlockSerializer(serializers.Serializer):
 
 @extend_schema_field(OpenApiTypes.INT)
 class IntegerFilter(filters.NumberFilter):
-    """A whole, non-negative number (NumberFilter alone accepts decimals)."""
+    """A whole, non-negative number (NumberFilter alone accepts decimals), bounded so that a number
+    beyond any room or location is a 400 with a Dutch message, never a query with it."""
 
     field_class = forms.IntegerField
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", 100_000)
         super().__init__(*args, **kwargs)
 
 
