@@ -88,7 +88,9 @@ def test_share_with_a_user_of_another_municipality_opens_nothing(personas, case)
     assert not _visible(personas.gemeente_b, case)
 
 
-def test_share_with_a_belteam_user_opens_nothing(personas, case):
+def test_share_with_a_belteam_user_opens_nothing(world, personas, case):
+    """Shares are for gemeente users: not even a belteam user tied to the municipality gets in."""
+    personas.belteam.municipalities.set([world.mun_a])
     CaseShare.objects.create(case=case, user=personas.belteam, purpose="Afstemming",
                              until=timezone.localdate() + dt.timedelta(days=5))
     assert not _visible(personas.belteam, case)
