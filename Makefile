@@ -33,8 +33,8 @@ run: install pdf-deps
 	$(PY) manage.py migrate --no-input -v 0 && \
 	$(PY) manage.py seed_demo --keep-existing && \
 	echo "" && echo "  RCVS draait op http://$(HOST):$(PORT)/   (stoppen: Ctrl+C)" && \
-	echo "  Demo-coördinator: log in als coordinator / rcvs-demo-2026; de gevraagde code (tweede factor) toont" && \
-	echo "  in een tweede terminal: make demo-otp   (of: make demo-otp WHO=mentalcoach)" && echo "" && \
+	echo "  Demo-coördinator: log in als coordinator met wachtwoord rcvs-demo-2026. De code die daarna" && \
+	echo "  gevraagd wordt (tweede factor) toont een tweede terminal met: make demo-otp   (mental coach: make demo-otp WHO=mentalcoach)" && echo "" && \
 	exec $(PY) manage.py runserver $(HOST):$(PORT) --skip-checks
 
 # The current second-factor code of a demo user (DEBUG only; only demo devices of seed_demo).

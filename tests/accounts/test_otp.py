@@ -10,6 +10,7 @@ import re
 from io import StringIO
 
 import pytest
+import segno
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
@@ -152,6 +153,10 @@ def test_setup_shows_qr_and_secret_and_a_code_confirms_it(personas):
     device = TOTPDevice.objects.get(user=user)
     assert not device.confirmed
     assert re.search(r'<svg role="img" aria-label="[^"]+"[^>]*class="qr-code"', page)
+    # The QR code is the otpauth URL of this very device (segno draws it the same way every time).
+    drawn = segno.make(device.config_url, error="m").svg_inline(scale=5, dark="#000", light="#fff")
+    assert re.search(r' d="([^"]+)"', drawn).group(1) in page
+    assert device.config_url.startswith("otpauth://totp/RCVS%3Acoordinator?secret=") and device.config_url.endswith("issuer=RCVS")
     secret = base64.b32encode(device.bin_key).decode()
     shown = re.search(r'id="otp-secret">([A-Z2-7 ]+)<', page).group(1)
     assert shown.replace(" ", "") == secret

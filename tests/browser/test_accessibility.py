@@ -38,6 +38,8 @@ def test_registry_pages_have_no_wcag_violations(page: Page, live_server, persona
         "import": f"{live_server.url}/locaties/import/",
         "password": f"{live_server.url}/accounts/wachtwoord/",
         "api-keys": f"{live_server.url}/accounts/api-sleutels/",
+        "2fa-status": f"{live_server.url}/accounts/2fa/",
+        "2fa-setup": f"{live_server.url}/accounts/2fa/instellen/",  # the QR page (code page: test_otp_browser)
     })
     problems = {}
     for name, url in pages.items():
