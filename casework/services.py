@@ -176,7 +176,11 @@ def case_create(*, user: User, household: PlacementRequest, category: CaseCatego
                 subject=subject, category=category, urgency=urgency, summary=summary, follow_up_on=follow_up_on,
                 owner=owner, assigned_at=now if owner else None, created_by=user, last_activity_at=now)
     _history(case, user=user, reason=_("Casus geopend"))
-    case.save()
+    try:
+        with transaction.atomic():
+            case.save()
+    except IntegrityError as exc:  # a number taken meanwhile: the region lock should prevent it
+        raise Conflict(_("Tegelijk gewijzigd, probeer het opnieuw"), code="concurrent_change") from exc
     return case
 
 
