@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -553,6 +553,18 @@ def case_log_read(*, user: User, case: Case, part: str, channel: str, break_glas
                             code="read_not_logged") from exc
 
 
+def read_log_purge(*, before: dt.datetime) -> int:
+    """Delete read-log rows older than `before` — the one way the database allows (the trigger
+    of migration 0002 checks every row against this cutoff). For the retention job. The cutoff is
+    cleared again at the end, so that later statements of an enclosing transaction are refused
+    as usual."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('rcvs.retention_cutoff', %s, true)", [before.isoformat()])
+        deleted, _by_model = CaseAccess.objects.filter(at__lt=before).delete()
+        cursor.execute("SELECT set_config('rcvs.retention_cutoff', '', true)")
+    return deleted
+
+
 def case_open_for_read(*, user: User, case: Case, part: str, channel: str, reason: str = "",
                        now: dt.datetime | None = None) -> CaseAccess:
     """The gate before rendering case content: in scope (else 404); a coordinator or mental
@@ -595,6 +607,6 @@ __all__ = [
     "NO_LEGAL_BASIS_MESSAGE", "OPEN_CASE_STATUSES", "ReadNotLogged", "case_assign", "case_close", "case_create",
     "case_log_read", "case_open_for_read", "case_reopen", "case_set_status", "case_share_create",
     "case_share_revoke", "case_update", "entry_add", "entry_edit", "referral_accept", "referral_answer",
-    "referral_complete", "referral_create", "referral_reject", "share_create", "share_revoke",
+    "read_log_purge", "referral_complete", "referral_create", "referral_reject", "share_create", "share_revoke",
     "signal_share_create",
 ]

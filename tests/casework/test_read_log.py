@@ -85,3 +85,17 @@ def test_database_refuses_truncate():
             cursor.execute("SELECT set_config('rcvs.allow_truncate', 'off', true)")
             cursor.execute("TRUNCATE casework_caseaccess")
     assert CaseAccess.objects.count() == 1
+
+
+def test_read_log_purge_deletes_only_older_rows_and_clears_the_cutoff():
+    from casework.services import read_log_purge
+
+    now = timezone.now()
+    old = _row(at=now - dt.timedelta(days=4000))
+    young = _row(at=now - dt.timedelta(days=10))
+    assert read_log_purge(before=now - dt.timedelta(days=365)) == 1
+    assert list(CaseAccess.objects.values_list("pk", flat=True)) == [young.pk]
+    assert not CaseAccess.objects.filter(pk=old.pk).exists()
+    # Same (test) transaction: the cutoff no longer applies to what follows.
+    with pytest.raises(DatabaseError, match="DELETE refused outside the retention rule"):
+        _raw("DELETE FROM casework_caseaccess WHERE id = %s", [young.pk])
