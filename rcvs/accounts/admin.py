@@ -30,6 +30,9 @@ from rcvs.admin_scoping import ScopedAdminMixin, SuperuserOnlyAdminMixin
 from .models import Role, User
 from .otp import second_factor_reset
 
+# Roles only a superuser hands out (see formfield_for_choice_field).
+SUPERUSER_ONLY_ROLES = frozenset({Role.BEHEERDER, Role.MENTAL_COACH})
+
 # Assignments a save must keep even though the editor's form does not offer them.
 MERGED_ASSIGNMENTS = ("regions", "municipalities", "groups")
 
@@ -75,8 +78,11 @@ class UserAdmin(ScopedAdminMixin, BaseUserAdmin):
         # special_category_access is a need-to-know right to health data: granting it is a decision
         # about who may read special-category data, not configuration, and a beheerder has no case
         # content themselves. A superuser (the controller's functional administrator) grants it.
-        return ("is_staff", "is_superuser", "user_permissions", "groups", "last_login", "date_joined",
-                "special_category_access")
+        fields = ("is_staff", "is_superuser", "user_permissions", "groups", "last_login", "date_joined",
+                  "special_category_access")
+        if obj is not None and obj.role in SUPERUSER_ONLY_ROLES:
+            fields += ("role",)  # a beheerder may edit a mental coach, not take or change the role
+        return fields
 
     @admin.action(description=_("Tweede factor opnieuw instellen"), permissions=["change"])
     def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
@@ -102,8 +108,9 @@ class UserAdmin(ScopedAdminMixin, BaseUserAdmin):
     def formfield_for_choice_field(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "role" and not request.user.is_superuser:
             # Only a superuser makes a beheerder: a beheerder making another would be out of reach
-            # the moment after, with the same powers.
-            kwargs["choices"] = [c for c in Role.choices if c[0] != Role.BEHEERDER]
+            # the moment after, with the same powers. Nor a mental coach: that role reads
+            # special-category data by itself, the right a beheerder may not grant (see below).
+            kwargs["choices"] = [c for c in Role.choices if c[0] not in SUPERUSER_ONLY_ROLES]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:

@@ -263,10 +263,13 @@ def otp_setup_confirm(*, user: Any, device: TOTPDevice, code: str) -> list[str]:
 
 
 def second_factor_reset(*, user: Any, by: Any) -> int:
-    """Remove every device of `user` (a lost phone): their next case page asks them to set up
-    again. Sessions that were verified with the removed device are no longer verified."""
+    """Remove every device of `user` (a lost phone, or a suspicion): their next case page asks them
+    to set up again. Sessions that were verified with the removed device are no longer verified,
+    and the user's API keys lose their case access (otp_verified): after a new second factor the
+    user makes new keys on the API-sleutels page."""
     with transaction.atomic():
         count = sum(model.objects.filter(user=user).delete()[1].get(model._meta.label, 0)
                     for model in (TOTPDevice, StaticDevice))
+        ApiToken.objects.filter(user=user, otp_verified=True).update(otp_verified=False)
     log.info("Second factor of user %s reset by user %s (%d device(s))", user.pk, by.pk, count)
     return count

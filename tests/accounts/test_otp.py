@@ -276,6 +276,22 @@ def test_wrong_codes_are_throttled_even_with_the_right_code_next(personas):
     assert client.get(CASE_PAGE).text == SECRET
 
 
+def test_new_recovery_codes_only_from_a_verified_session(personas):
+    user = personas.coordinator
+    totp_device(user)
+    old = recovery_codes_replace(user)
+    url = reverse("accounts:otp_recovery_codes")
+    response = password_only(user).post(url)
+    assert response.status_code == 302 and response["Location"].startswith(VERIFY)
+    assert set(StaticToken.objects.filter(device__user=user).values_list("token", flat=True)) == set(old)
+
+    response = verified_login(Client(), user).post(url)
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    new = set(StaticToken.objects.filter(device__user=user).values_list("token", flat=True))
+    assert len(new) == 10 and not new & set(old)
+    assert all(code in response.text for code in new)
+
+
 def test_a_code_is_not_accepted_twice(personas):
     user = personas.coordinator
     device = totp_device(user)
@@ -307,6 +323,7 @@ def test_beheerder_resets_second_factor_of_a_user_they_manage(staff_beheerders):
     recovery_codes_replace(target)
     session = verified_login(Client(), target)
     assert session.get(CASE_PAGE).status_code == 200
+    key = verified_token(target)
 
     client = Client()
     client.force_login(personas.beheerder)
@@ -317,6 +334,10 @@ def test_beheerder_resets_second_factor_of_a_user_they_manage(staff_beheerders):
     # The session verified with the removed device is not verified any more: back to set-up.
     response = session.get(CASE_PAGE)
     assert response.status_code == 302 and response["Location"].startswith(SETUP)
+    # Keys made after the old second factor lose their case access too.
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get(CASE_API).json()["code"] == "otp_required"
     assert device.pk is not None
 
 
@@ -345,6 +366,18 @@ def test_only_a_superuser_grants_special_category_access(staff_beheerders, djang
     client.force_login(root)
     assert 'name="special_category_access"' in client.get(
         reverse("admin:accounts_user_change", args=[target.pk])).text
+
+
+def test_only_a_superuser_hands_out_the_mental_coach_role(staff_beheerders, world):
+    personas = staff_beheerders
+    client = Client()
+    client.force_login(personas.beheerder)
+    page = client.get(reverse("admin:accounts_user_change", args=[personas.belteam.pk])).text
+    assert 'value="coordinator"' in page and 'value="mental_coach"' not in page
+    # A mental coach of their region: the beheerder may open the user, but the role is read-only.
+    coach = UserFactory(role=Role.MENTAL_COACH, regions=[world.noord])
+    page = client.get(reverse("admin:accounts_user_change", args=[coach.pk]))
+    assert page.status_code == 200 and 'name="role"' not in page.text
 
 
 def test_device_admins_of_django_otp_are_not_registered():
