@@ -33,6 +33,7 @@ from .models import (
     CaseShare,
     LegalBasis,
     Referral,
+    ReferralStatus,
 )
 
 if TYPE_CHECKING:
@@ -216,15 +217,17 @@ class Dashboard:
 
 
 def case_dashboard(*, user: User, now: dt.datetime) -> Dashboard:
-    """My open cases; follow-ups due today and overdue (of my caseload); open cases without an
+    """My open cases (owner, co-worker, or a live referral to me); follow-ups due today and overdue (of my caseload); open cases without an
     owner for longer than CASEWORK_UNOWNED_HOURS; break-glass reads of my cases (30 days).
     A constant number of queries whatever the number of cases."""
     if not can_casework(user):
         return Dashboard()
     today = timezone.localdate(now)
     open_ = case_qs_for(user, today=today).filter(status__in=OPEN_CASE_STATUSES)
-    mine = open_.filter(Q(owner=user) | Q(pk__in=Case.co_workers.through.objects.filter(user=user)
-                                          .values("case_id")))
+    # Own caseload, as in_caseload: owner, co-worker, or the mental coach a live referral went to.
+    live_referrals = Referral.objects.filter(to_user=user, status__in=(ReferralStatus.SENT, ReferralStatus.ACCEPTED))
+    mine = open_.filter(Q(owner=user) | Q(pk__in=Case.co_workers.through.objects.filter(user=user).values("case_id"))
+                        | Q(pk__in=live_referrals.values("case_id")))
     hours = getattr(settings, "CASEWORK_UNOWNED_HOURS", 24)
     unowned = (open_.filter(owner__isnull=True)
                .annotate(unowned_since=Coalesce("assigned_at", "created_at"))

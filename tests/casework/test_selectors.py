@@ -195,6 +195,18 @@ def test_dashboard_lists_and_constant_queries(personas, cw, settings):
     assert more_queries == queries
 
 
+def test_mental_coach_dashboard_lists_cases_referred_to_them(personas, cw):
+    case = open_case(user=personas.coordinator, household=cw.household, owner=personas.coordinator)
+    other = open_case(user=personas.coordinator, household=cw.household, owner=personas.coordinator)
+    assert selectors.case_dashboard(user=cw.coach, now=timezone.now()).my_cases == []
+    referral = services.referral_create(user=personas.coordinator, case=case, to_kind="mental_coach",
+                                        to_user=cw.coach)
+    assert [c.pk for c in selectors.case_dashboard(user=cw.coach, now=timezone.now()).my_cases] == [case.pk]
+    services.referral_reject(user=cw.coach, referral=referral, reason="Past niet bij mijn taak")
+    assert selectors.case_dashboard(user=cw.coach, now=timezone.now()).my_cases == []
+    assert other.pk not in [c.pk for c in selectors.case_dashboard(user=cw.coach, now=timezone.now()).my_cases]
+
+
 def test_dashboard_is_empty_for_roles_without_casework(personas, cw, case):
     for user in (personas.belteam, personas.bestuur, personas.gemeente_a, cw.superuser):
         board = selectors.case_dashboard(user=user, now=timezone.now())
