@@ -124,9 +124,11 @@ def test_api_keys_carry_whether_they_were_made_after_the_second_factor(personas)
 def test_keys_page_marks_a_key_verified_only_from_a_verified_session(personas):
     user = personas.coordinator
     client = password_only(user)
-    assert client.post(reverse("accounts:api_tokens"), {"name": "met wachtwoord"}).status_code == 200
+    response = client.post(reverse("accounts:api_tokens"), {"name": "met wachtwoord"})
+    assert response.status_code == 200 and "haalt geen casusgegevens op" in response.text
     client = verified_login(Client(), user)
-    assert client.post(reverse("accounts:api_tokens"), {"name": "met code"}).status_code == 200
+    response = client.post(reverse("accounts:api_tokens"), {"name": "met code"})
+    assert response.status_code == 200 and "ja (met tweede factor gemaakt)" in response.text
     assert dict(ApiToken.objects.filter(user=user).values_list("name", "otp_verified")) == {
         "met wachtwoord": False, "met code": True}
 
