@@ -130,14 +130,15 @@ def share_for(user: User, case: Case, *, today: dt.date | None = None) -> CaseSh
 
 
 def in_caseload(user: User, case: Case) -> bool:
-    """Own caseload: owner, co-worker, or the mental coach a referral of the case went to.
+    """Own caseload: owner, co-worker, or the mental coach a referral of the case went to (and
+    who did not turn it down).
     Opening a case of the region outside it is break-glass (a written reason, logged)."""
     if not user.is_authenticated:
         return False
     if case.owner_id == user.pk:
         return True
     return (case.co_workers.filter(pk=user.pk).exists()
-            or Referral.objects.filter(case=case, to_user=user).exists())
+            or Referral.objects.filter(case=case, to_user=user).exclude(status=ReferralStatus.REJECTED).exists())
 
 
 def can_see_special_of(user: User, case: Case, *, today: dt.date | None = None) -> bool:

@@ -265,8 +265,11 @@ def test_in_caseload(personas, cw, case):
     case.co_workers.add(cw.colleague)
     assert selectors.in_caseload(cw.colleague, case)
     assert not selectors.in_caseload(cw.coach, case)
-    services.referral_create(user=personas.coordinator, case=case, to_kind="mental_coach", to_user=cw.coach)
+    referral = services.referral_create(user=personas.coordinator, case=case, to_kind="mental_coach",
+                                        to_user=cw.coach)
     assert selectors.in_caseload(cw.coach, case)
+    services.referral_reject(user=cw.coach, referral=referral, reason="Niet mijn werkgebied")
+    assert not selectors.in_caseload(cw.coach, case)
 
 
 def test_legal_basis_for_a_day(world, cw):
