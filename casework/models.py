@@ -15,6 +15,7 @@ retention service sets with `SET LOCAL rcvs.retention_cutoff` inside its own tra
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -195,7 +196,7 @@ class CaseEntry(TimeStamped):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d %H:%M}"
 
-    def is_locked(self, now=None) -> bool:
+    def is_locked(self, now: dt.datetime | None = None) -> bool:
         """After locks_at an edit no longer rewrites the text: it appends a visible new version."""
         return (now or timezone.now()) >= self.locks_at
 
@@ -319,7 +320,7 @@ class CaseShare(TimeStamped):
     def __str__(self) -> str:
         return _("Gedeeld tot %(until)s") % {"until": self.until}
 
-    def is_active_on(self, day) -> bool:
+    def is_active_on(self, day: dt.date) -> bool:
         return self.revoked_at is None and self.until >= day
 
 

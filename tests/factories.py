@@ -186,6 +186,12 @@ class LegalBasisFactory(factory.django.DjangoModelFactory):
     valid_from = factory.LazyFunction(lambda: _now().date().replace(month=1, day=1))
 
 
+def _one_hour_after(moment):
+    import datetime as dt
+
+    return moment + dt.timedelta(hours=1)
+
+
 class CaseEntryFactory(factory.django.DjangoModelFactory):
     """An entry with its first version (text) — `text` is passed on to the version."""
 
@@ -196,7 +202,7 @@ class CaseEntryFactory(factory.django.DjangoModelFactory):
     case = factory.SubFactory(CaseFactory)
     kind = "notitie"
     occurred_at = factory.LazyFunction(lambda: _now())
-    locks_at = factory.LazyAttribute(lambda e: e.occurred_at + __import__("datetime").timedelta(hours=1))
+    locks_at = factory.LazyAttribute(lambda e: _one_hour_after(e.occurred_at))
 
     @factory.post_generation
     def text(self, create, extracted, **kwargs):
