@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from locations.models import Region
 from placements.models import ACTIVE_PLACEMENT_STATUSES, HouseholdMember, Placement, PlacementStatus
@@ -161,10 +162,38 @@ def entries_visible_to(user: User, case: Case, *, today: dt.date | None = None) 
     return qs.order_by("-occurred_at", "-pk")
 
 
+# Referrals that by their recipient alone say something about health.
+HEALTH_REFERRAL_KINDS = (MENTAL_COACH, "huisarts_ggz")
+
+
 def referrals_of(user: User, case: Case) -> QuerySet[Referral]:
+    """The case's referrals for this user. Whoever may not see the case's special-category data
+    (a gemeente user whose share leaves it out) does not see referrals to a mental coach or
+    huisarts/GGZ either. Views show `note` and `rejection_reason` only when
+    `can_see_special_of(user, case)`: they may carry health information."""
     if not case_qs_for(user).filter(pk=case.pk).exists():
         return Referral.objects.none()
-    return Referral.objects.filter(case=case).select_related("to_user", "created_by").order_by("-sent_at", "-pk")
+    qs = Referral.objects.filter(case=case).select_related("to_user", "created_by").order_by("-sent_at", "-pk")
+    if not can_casework(user) and not can_see_special_of(user, case):
+        qs = qs.exclude(to_kind__in=HEALTH_REFERRAL_KINDS)
+    return qs
+
+
+def case_get(*, user: User, uuid: Any) -> Case:
+    """One case in the user's scope, by its uuid; NotFound (404) otherwise — also for a malformed uuid."""
+    from django.core.exceptions import ValidationError
+
+    from rcvs.errors import NotFound
+
+    try:
+        return case_qs_for(user).get(uuid=uuid)
+    except (Case.DoesNotExist, ValidationError, ValueError) as exc:
+        raise NotFound(_("Deze casus bestaat niet."), code="not_found") from exc
+
+
+def can_see_read_log(user: User, case: Case) -> bool:
+    """"Wie heeft dit ingezien" is for the coordinators and mental coaches of the case's region."""
+    return can_casework(user) and casework_regions(user).filter(pk=case.region_id).exists()
 
 
 def case_reads(case: Case) -> QuerySet[CaseAccess]:

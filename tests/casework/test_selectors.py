@@ -125,6 +125,37 @@ def test_gemeente_sees_special_entries_only_when_the_share_includes_them(persona
     assert set(selectors.entries_visible_to(personas.gemeente_a, case)) == {special, plain}
 
 
+def test_gemeente_sees_health_referrals_only_when_the_share_includes_special(personas, cw, case):
+    coach_referral = services.referral_create(user=personas.coordinator, case=case, to_kind="mental_coach",
+                                              to_user=cw.coach)
+    ggz = services.referral_create(user=personas.coordinator, case=case, to_kind="huisarts_ggz",
+                                   to_organisation="GGZ Noord-Test")
+    team = services.referral_create(user=personas.coordinator, case=case, to_kind="wijkteam",
+                                    to_organisation="Wijkteam Aadorp-Test")
+    assert set(selectors.referrals_of(personas.coordinator, case)) == {coach_referral, ggz, team}
+    assert not selectors.referrals_of(personas.gemeente_a, case).exists()  # no share yet
+    share = _share(personas, case)
+    assert list(selectors.referrals_of(personas.gemeente_a, case)) == [team]
+    services.share_revoke(user=personas.coordinator, share=share)
+    _share(personas, case, by=cw.special, include_special=True)
+    assert set(selectors.referrals_of(personas.gemeente_a, case)) == {coach_referral, ggz, team}
+    assert not selectors.referrals_of(personas.belteam, case).exists()
+
+
+def test_case_get_is_404_outside_scope_and_for_nonsense(personas, cw, case):
+    from rcvs.errors import NotFound
+
+    assert selectors.case_get(user=personas.coordinator, uuid=case.uuid) == case
+    for user, uuid in ((personas.belteam, case.uuid), (cw.coordinator_zuid, case.uuid),
+                       (personas.coordinator, "geen-uuid"), (personas.coordinator, "00000000-0000-0000-0000-000000000000")):
+        with pytest.raises(NotFound):
+            selectors.case_get(user=user, uuid=uuid)
+    assert selectors.can_see_read_log(personas.coordinator, case)
+    _share(personas, case)
+    assert not selectors.can_see_read_log(personas.gemeente_a, case)
+    assert not selectors.can_see_read_log(cw.coordinator_zuid, case)
+
+
 # --- location follows the household -------------------------------------------------------------
 
 def test_case_location_follows_a_transfer(world, personas, cw, case):
