@@ -574,6 +574,9 @@ def case_open_for_read(*, user: User, case: Case, part: str, channel: str, reaso
     now = now or timezone.now()
     if not selectors.case_qs_for(user, today=timezone.localdate(now)).filter(pk=case.pk).exists():
         raise NotFound(_("Deze casus bestaat niet."), code="not_found")
+    if part == AccessPart.SPECIAL and not selectors.can_see_special_of(user, case):
+        raise PermissionDenied(_("U mag de bijzondere persoonsgegevens van deze casus niet inzien."),
+                               code="special_not_allowed")
     outside = selectors.can_casework(user) and not selectors.in_caseload(user, case)
     reason = (reason or "").strip()
     if outside and not reason:
@@ -588,6 +591,28 @@ def case_open_for_read(*, user: User, case: Case, part: str, channel: str, reaso
     return case_log_read(user=user, case=case, part=part, channel=channel, break_glass=outside,
                          reason=reason if outside else "", now=now)
 
+
+def case_log_reads(*, user: User, cases: Iterable[Case], part: str, channel: str,
+                   now: dt.datetime | None = None) -> list[CaseAccess]:
+    """Record in ONE statement that a list showed these cases' header fields (API list and
+    search: one row per case shown, part "case", never break-glass — a list is not an opening of
+    the case). Fail closed like case_log_read: ReadNotLogged, and the list is not served.
+    (Added by cw-api.)"""
+    if part not in AccessPart.values or channel not in AccessChannel.values:
+        raise ValueError(f"unknown read-log part/channel: {part!r}/{channel!r}")
+    at = now or timezone.now()
+    rows = [CaseAccess(at=at, user_id=user.pk, username=user.get_username(), case_id=case.pk, case_uuid=case.uuid,
+                       region_id=case.region_id, part=part, channel=channel) for case in cases]
+    if not rows:
+        return []
+    try:
+        with transaction.atomic():
+            return CaseAccess.objects.bulk_create(rows)
+    except DatabaseError as exc:
+        logger.error("read log write failed for %d listed cases (%s/%s): %s", len(rows), part, channel,
+                     type(exc).__name__)
+        raise ReadNotLogged(_("Het inzien kon niet worden vastgelegd; de gegevens worden niet getoond."),
+                            code="read_not_logged") from exc
 
 # --- SIGNAL share -------------------------------------------------------------------------------
 
@@ -605,7 +630,7 @@ def signal_share_create(*, user: User, case: Case, text: str, now: dt.datetime |
 
 __all__ = [
     "NO_LEGAL_BASIS_MESSAGE", "OPEN_CASE_STATUSES", "ReadNotLogged", "case_assign", "case_close", "case_create",
-    "case_log_read", "case_open_for_read", "case_reopen", "case_set_status", "case_share_create",
+    "case_log_read", "case_log_reads", "case_open_for_read", "case_reopen", "case_set_status", "case_share_create",
     "case_share_revoke", "case_update", "entry_add", "entry_edit", "referral_accept", "referral_answer",
     "read_log_purge", "referral_complete", "referral_create", "referral_reject", "share_create", "share_revoke",
     "signal_share_create",

@@ -335,3 +335,15 @@ def test_read_refused_when_the_database_cannot_write_the_log(personas, cw):
         with connection.cursor() as cursor:
             cursor.execute("ALTER TABLE casework_caseaccess_away RENAME TO casework_caseaccess")
     assert CaseAccess.objects.count() == 0
+
+
+def test_special_part_is_opened_only_for_those_who_may_see_it(personas, cw):
+    case = open_case(user=personas.coordinator, household=cw.household, owner=personas.coordinator,
+                     code="zorg")
+    with pytest.raises(PermissionDenied) as err:
+        services.case_open_for_read(user=personas.coordinator, case=case, part="special", channel="page")
+    assert err.value.code == "special_not_allowed"
+    assert CaseAccess.objects.count() == 0
+    services.case_assign(user=personas.coordinator, case=case, owner=personas.coordinator, co_workers=[cw.special])
+    row = services.case_open_for_read(user=cw.special, case=case, part="special", channel="api")
+    assert (row.part, row.channel, row.break_glass, row.username) == ("special", "api", False, "coordinator_special")
