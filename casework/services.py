@@ -474,7 +474,7 @@ def referral_complete(*, user: User, referral: Referral, now: dt.datetime | None
 # --- shares with a municipality ---------------------------------------------------------------------
 
 @transaction.atomic
-def share_create(*, user: User, case: Case, to_user: User, purpose: str, until: dt.date | None,
+def share_create(*, user: User, case: Case, to_user: User | None, purpose: str, until: dt.date | None,
                  include_special: bool = False, now: dt.datetime | None = None) -> CaseShare:
     """Share a case with a gemeente user of the municipality where the household stays now,
     for a purpose, until a date at most CASEWORK_SHARE_MAX_DAYS ahead. Special-category entries
@@ -500,7 +500,7 @@ def share_create(*, user: User, case: Case, to_user: User, purpose: str, until: 
     if municipality_id is None:
         raise Conflict(_("Dit huishouden heeft nu geen plaatsing; delen met een gemeente kan niet."),
                        code="no_municipality")
-    if not (to_user.is_active and to_user.role == Role.GEMEENTE
+    if to_user is None or not (to_user.is_active and to_user.role == Role.GEMEENTE
             and to_user.municipalities.filter(pk=municipality_id).exists()):
         raise _invalid("to_user", _("Kies een gebruiker van de gemeente waar het huishouden nu verblijft."),
                        code="not_municipality_user")

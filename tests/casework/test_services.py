@@ -252,7 +252,7 @@ def test_share_needs_purpose_end_date_and_the_right_municipality(personas, cw):
         with pytest.raises(ApplicationError) as err:
             services.share_create(user=personas.coordinator, case=case, to_user=personas.gemeente_a, **kwargs)
         assert err.value.code == code
-    for wrong in (personas.gemeente_b, personas.belteam):  # the household stays in Aadorp (gemeente A)
+    for wrong in (personas.gemeente_b, personas.belteam, None):  # the household stays in Aadorp (gemeente A)
         with pytest.raises(ApplicationError) as err:
             services.share_create(user=personas.coordinator, case=case, to_user=wrong, purpose="Afstemming",
                                   until=today + dt.timedelta(days=10))
