@@ -400,3 +400,32 @@ class SignalShare(models.Model):
 
     def __str__(self) -> str:
         return f"SIGNAL {self.created_at:%Y-%m-%d}"
+
+
+class RetentionRun(models.Model):
+    """What one run of the nightly retention job did: counts only (never a name, an id of a
+    person or any text), so that a superuser can see that the rules are applied."""
+
+    ran_at = models.DateTimeField(_("uitgevoerd op"), default=timezone.now)
+    finished_at = models.DateTimeField(_("klaar op"), null=True, blank=True)
+    entries_pseudonymised = models.PositiveIntegerField(_("aantekeningen gepseudonimiseerd"), default=0)
+    versions_pseudonymised = models.PositiveIntegerField(_("versies gepseudonimiseerd"), default=0)
+    free_texts_pseudonymised = models.PositiveIntegerField(
+        _("vrije teksten gepseudonimiseerd"), default=0,
+        help_text=_("Toelichtingen en redenen van verwijzingen en afsluitingen."))
+    cases_deleted = models.PositiveIntegerField(_("casussen verwijderd"), default=0)
+    entries_deleted = models.PositiveIntegerField(_("aantekeningen verwijderd"), default=0)
+    versions_deleted = models.PositiveIntegerField(_("versies verwijderd"), default=0)
+    referrals_deleted = models.PositiveIntegerField(_("verwijzingen verwijderd"), default=0)
+    shares_deleted = models.PositiveIntegerField(_("delingen verwijderd"), default=0)
+    signal_shares_deleted = models.PositiveIntegerField(_("SIGNAL-delingen verwijderd"), default=0)
+    history_rows_deleted = models.PositiveIntegerField(_("historieregels verwijderd"), default=0)
+    read_log_rows_deleted = models.PositiveIntegerField(_("inzageregels verwijderd"), default=0)
+
+    class Meta:
+        ordering = ["-ran_at", "-pk"]
+        verbose_name = _("bewaartermijnrun")
+        verbose_name_plural = _("bewaartermijnruns")
+
+    def __str__(self) -> str:
+        return f"{self.ran_at:%Y-%m-%d %H:%M}"
