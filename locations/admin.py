@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.db import IntegrityError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from rcvs.admin_scoping import ScopedAdminMixin, ScopedHistoryAdminMixin
 
-from .models import ContactPerson, Location, Municipality, Region, Room
+from .models import ContactPerson, Location, Municipality, Region, Room, RoomState
 from .selectors import location_qs_for, municipality_qs_for, region_qs_for, room_qs_for
 
 
@@ -55,6 +58,44 @@ def save_room_keeping_occupants(room: Room) -> None:
                              if not f.primary_key and f.name != "occupants"])
 
 
+class RoomAdminForm(forms.ModelForm):
+    """The admin shows `occupants` read-only, so Django's own constraint validation skips the
+    constraints that involve it (beds >= occupants, a blocked room is empty) and the database
+    would answer with an error page. Check them here against the count as it is now."""
+
+    class Meta:
+        model = Room
+        fields = "__all__"  # noqa: DJ007 - the admin passes its own field list
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.instance.pk is None:
+            return cleaned
+        occupants = Room.objects.filter(pk=self.instance.pk).values_list("occupants", flat=True).first() or 0
+        beds = cleaned.get("beds")
+        if beds is not None and beds < occupants:
+            self.add_error("beds", _("Kamer %(room)s heeft %(n)s bewoners; minder bedden dan dat kan niet.")
+                           % {"room": self.instance.number, "n": occupants})
+        if cleaned.get("state") == RoomState.BLOCKED and occupants:
+            self.add_error("state", _("Kamer %(room)s heeft %(n)s bewoners en kan niet worden geblokkeerd.")
+                           % {"room": self.instance.number, "n": occupants})
+        return cleaned
+
+
+class ConstraintSafeChangeMixin:
+    """Last line of defence: a placement committed between the form check and the save can still
+    make the database refuse the row. Say so and keep the user on the page, instead of an error
+    page; the transaction of the admin view has rolled back, so nothing was written."""
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except IntegrityError:
+            messages.error(request, _("Niet opgeslagen: de kamerindeling is intussen gewijzigd (bijvoorbeeld "
+                                      "door een plaatsing). Controleer de gegevens en probeer het opnieuw."))
+            return HttpResponseRedirect(request.get_full_path())
+
+
 @admin.register(Region)
 class RegionAdmin(ScopedForeignKeysMixin, ScopedAdminMixin, admin.ModelAdmin):
     # Region has no simple-history table; its history is Django's own log.
@@ -80,6 +121,7 @@ class MunicipalityAdmin(RegionScopedAdmin):
 
 class RoomInline(admin.TabularInline):
     model = Room
+    form = RoomAdminForm
     extra = 0
     fields = ("number", "floor", "beds", "bunk_beds", "occupancy", "step_free", "wheelchair_accessible",
               "state", "blocked_reason", "blocked_until", "occupants")
@@ -94,7 +136,7 @@ class ContactInline(admin.TabularInline):
 
 
 @admin.register(Location)
-class LocationAdmin(RegionScopedAdmin):
+class LocationAdmin(ConstraintSafeChangeMixin, RegionScopedAdmin):
     scope = staticmethod(location_qs_for)
     history_scope = ("municipality", municipality_qs_for)
     list_display = ("name", "code", "municipality", "kind", "status", "end_date")
@@ -116,7 +158,8 @@ class LocationAdmin(RegionScopedAdmin):
 
 
 @admin.register(Room)
-class RoomAdmin(RegionScopedAdmin):
+class RoomAdmin(ConstraintSafeChangeMixin, RegionScopedAdmin):
+    form = RoomAdminForm
     scope = staticmethod(room_qs_for)
     history_scope = ("location", location_qs_for)
     list_display = ("__str__", "beds", "occupancy", "state", "occupants")

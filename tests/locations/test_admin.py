@@ -43,3 +43,55 @@ def test_outsider_location_is_not_reachable_through_admin_edit(admin_beheerder, 
     response = client.post(reverse("admin:locations_location_change", args=[world.loc_c.pk]), {"name": "x"})
     assert response.status_code == 404  # outside the scope: as if it did not exist
     assert Location.objects.get(pk=world.loc_c.pk).name == "De Cirkel"
+
+
+def test_admin_refuses_fewer_beds_than_occupants_with_a_message(admin_beheerder, world, login):
+    from tests.factories import room_set_occupants
+
+    room = world.rooms_a[2]  # 4 beds
+    room_set_occupants(room=room, occupants=3)
+    client = login(admin_beheerder)
+    url = reverse("admin:locations_room_change", args=[room.pk])
+    data = {"location": room.location_id, "number": room.number, "floor": room.floor, "beds": 2,
+            "bunk_beds": 0, "occupancy": room.occupancy, "state": "available", "blocked_reason": "",
+            "blocked_until": ""}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "minder bedden dan dat kan niet" in response.text
+    data.update(beds=4, state="blocked", blocked_reason="Lekkage")
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "kan niet worden geblokkeerd" in response.text
+    room.refresh_from_db()
+    assert (room.beds, room.state, room.occupants) == (4, "available", 3)
+
+
+def test_admin_inline_refuses_fewer_beds_than_occupants(admin_beheerder, world, login):
+    from tests.factories import room_set_occupants
+
+    room = world.rooms_a[2]
+    room_set_occupants(room=room, occupants=3)
+    client = login(admin_beheerder)
+    url = reverse("admin:locations_location_change", args=[world.loc_a.pk])
+    form = client.get(url).context["adminform"].form
+    data = {k: ("" if v is None else v) for k, v in form.initial.items() if k in form.fields}
+    data["municipality"] = world.loc_a.municipality_id
+    for name, value in list(data.items()):
+        if isinstance(value, bool):
+            data[name] = "on" if value else ""
+        elif hasattr(value, "isoformat"):
+            data[name] = value.isoformat()
+    data = {k: v for k, v in data.items() if v != ""}
+    data.update({"contacts-TOTAL_FORMS": 0, "contacts-INITIAL_FORMS": 0})
+    rooms = list(world.loc_a.rooms.order_by("floor", "number"))
+    data.update({"rooms-TOTAL_FORMS": len(rooms), "rooms-INITIAL_FORMS": len(rooms)})
+    for i, r in enumerate(rooms):
+        data.update({f"rooms-{i}-id": r.pk, f"rooms-{i}-location": world.loc_a.pk, f"rooms-{i}-number": r.number,
+                     f"rooms-{i}-floor": r.floor, f"rooms-{i}-beds": 1 if r.pk == room.pk else r.beds,
+                     f"rooms-{i}-bunk_beds": 0, f"rooms-{i}-occupancy": r.occupancy,
+                     f"rooms-{i}-state": "available"})
+    response = client.post(url, data)
+    assert response.status_code == 200, response.status_code
+    assert "minder bedden dan dat kan niet" in response.text
+    room.refresh_from_db()
+    assert room.beds == 4
