@@ -152,7 +152,7 @@ def _touch(case: Case, now: dt.datetime) -> None:
 # --- cases --------------------------------------------------------------------------------------
 
 @transaction.atomic
-def case_create(*, user: User, household: PlacementRequest, category: CaseCategory, summary: str,
+def case_create(*, user: User, household: PlacementRequest | None, category: CaseCategory | None, summary: str,
                 subject: HouseholdMember | None = None, urgency: str = Urgency.NORMAL,
                 follow_up_on: dt.date | None = None, owner: User | None = None,
                 now: dt.datetime | None = None) -> Case:
@@ -161,6 +161,8 @@ def case_create(*, user: User, household: PlacementRequest, category: CaseCatego
     if not selectors.can_casework(user):
         raise PermissionDenied(_("Alleen coördinatoren en mental coaches werken in casussen."),
                                code="not_casework")
+    if household is None:
+        raise _invalid("household", _("Kies het huishouden of de bewoner."))
     if not selectors.casework_regions(user).filter(pk=household.region_id).exists():
         raise NotFound(_("Dit huishouden bestaat niet."), code="not_found")
     if subject is not None and subject.request_id != household.pk:

@@ -347,3 +347,13 @@ def test_special_part_is_opened_only_for_those_who_may_see_it(personas, cw):
     services.case_assign(user=personas.coordinator, case=case, owner=personas.coordinator, co_workers=[cw.special])
     row = services.case_open_for_read(user=cw.special, case=case, part="special", channel="api")
     assert (row.part, row.channel, row.break_glass, row.username) == ("special", "api", False, "coordinator_special")
+
+
+def test_case_without_household_or_category_is_a_clear_refusal(personas, cw):
+    with pytest.raises(ApplicationError) as err:
+        services.case_create(user=personas.coordinator, household=None, category=None, summary="Titel")
+    assert err.value.extra["fields"].keys() == {"household"}
+    with pytest.raises(ApplicationError) as err:
+        services.case_create(user=personas.coordinator, household=cw.household, category=None, summary="Titel")
+    assert err.value.extra["fields"].keys() == {"category"}
+    assert Case.objects.count() == 0
