@@ -136,8 +136,10 @@ def _check_casework_users(users: Iterable[User], *, region_id: int, field: str) 
 
 def _next_number(region: Region, *, year: int) -> str:
     """"2026-0042": per region and year. The region row is locked so that two cases opened at
-    the same moment do not get the same number (the unique constraint would refuse the second)."""
-    Region.objects.select_for_update().get(pk=region.pk)
+    the same moment do not get the same number (the unique constraint would refuse the second).
+    FOR NO KEY UPDATE: it serialises case numbering but does not block inserts elsewhere that
+    merely reference the region (their foreign-key check takes FOR KEY SHARE)."""
+    Region.objects.select_for_update(no_key=True).get(pk=region.pk)
     prefix = f"{year}-"
     numbers = Case.objects.filter(region=region, number__startswith=prefix).values_list("number", flat=True)
     highest = max((int(n.removeprefix(prefix)) for n in numbers if n.removeprefix(prefix).isdigit()), default=0)
