@@ -91,7 +91,7 @@ def _require_casework(user: User, region_id: int) -> None:
 
 def _lock_case(case: Case) -> Case:
     try:
-        return Case.objects.select_for_update(of=("self",)).select_related("category").get(pk=case.pk)
+        return Case.objects.select_for_update(of=("self",), no_key=True).select_related("category").get(pk=case.pk)
     except Case.DoesNotExist as exc:
         raise NotFound(_("Deze casus bestaat niet."), code="not_found") from exc
 
