@@ -23,9 +23,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("locaties/", include("locations.urls")),
     path("plaatsingen/", include("placements.urls")),
+    path("casussen/", include("casework.urls")),
     path("api/v1/", include("rcvs.accounts.api_urls")),
     path("api/v1/", include("locations.api_urls")),
     path("api/v1/", include("placements.api_urls")),
+    path("api/v1/", include("casework.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
