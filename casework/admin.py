@@ -19,7 +19,7 @@ from locations.admin import ScopedForeignKeysMixin
 from locations.selectors import region_qs_for
 from rcvs.admin_scoping import ScopedAdminMixin, SuperuserOnlyAdminMixin
 
-from .models import CaseCategory, LegalBasis
+from .models import CaseCategory, LegalBasis, RetentionRun
 
 
 def legal_basis_qs_for(user: Any) -> QuerySet[LegalBasis]:
@@ -56,3 +56,22 @@ class LegalBasisAdmin(ScopedForeignKeysMixin, ScopedAdminMixin, admin.ModelAdmin
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+
+@admin.register(RetentionRun)
+class RetentionRunAdmin(SuperuserOnlyAdminMixin, admin.ModelAdmin):
+    """What the nightly retention job did (counts only). Installation-wide, so superusers only;
+    read-only: the job writes these rows, nobody edits them."""
+
+    list_display = ("ran_at", "entries_pseudonymised", "free_texts_pseudonymised", "cases_deleted",
+                    "history_rows_deleted", "read_log_rows_deleted")
+    readonly_fields = [f.name for f in RetentionRun._meta.fields if f.name != "id"]
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -199,6 +199,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "rcvs.context_processors.roles",
+                "casework.context_processors.casework_menu",
             ],
         },
     },
@@ -387,6 +388,11 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-dispatch-pending": {
         "task": "outbox.tasks.dispatch_pending",
         "schedule": 60.0,
+    },
+    # Casework retention (casework/retention.py): nightly, when hardly anyone works in cases.
+    "casework-apply-retention": {
+        "task": "casework.tasks.apply_retention",
+        "schedule": crontab(hour=2, minute=30),
     },
 }
 # Outbox (rcvs/outbox): attempts per message before it counts as failed, and the backoff between

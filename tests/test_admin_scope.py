@@ -132,6 +132,11 @@ def _zuid_legal_basis(ctx: Any) -> Model:
         region=ctx.world.zuid, reference="Zuid-besluit 2026/1", valid_from=dt.date(2026, 1, 1))
 
 
+def _retention_run(ctx: Any) -> Model:
+    """Installation-wide counts of the nightly retention job (only a superuser reads them)."""
+    return apps.get_model("casework", "RetentionRun").objects.create(cases_deleted=2, read_log_rows_deleted=7)
+
+
 def _superuser(ctx: Any) -> User:
     return ctx.superuser
 
@@ -159,6 +164,7 @@ OUT_OF_SCOPE: dict[str, Callable[[Any], Model]] = {
     "outbox.outboxmessage": _zuid_outbox_message,
     "casework.casecategory": _zuid_case_category,
     "casework.legalbasis": _zuid_legal_basis,
+    "casework.retentionrun": _retention_run,
 }
 
 # Registered models that have no region and are not checked here, with the reason. Keep it empty
