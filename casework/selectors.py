@@ -40,8 +40,7 @@ from .models import (
 if TYPE_CHECKING:
     from rcvs.accounts.models import User
 
-# Role.MENTAL_COACH arrives with the 2fa helper's change of rcvs/accounts; the value is fixed.
-MENTAL_COACH = str(getattr(Role, "MENTAL_COACH", "mental_coach"))
+MENTAL_COACH = str(Role.MENTAL_COACH)
 CASEWORK_ROLES = (str(Role.COORDINATOR), MENTAL_COACH)
 
 
@@ -56,7 +55,7 @@ def can_read_special(user: User) -> bool:
     """Special-category data (health and the like): mental coaches, and coordinators given the right."""
     if not can_casework(user):
         return False
-    return user.role == MENTAL_COACH or bool(getattr(user, "special_category_access", False))
+    return user.role == MENTAL_COACH or user.special_category_access
 
 
 def casework_regions(user: User) -> QuerySet[Region]:
