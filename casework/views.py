@@ -1,0 +1,501 @@
+"""The case pages under /casussen/: dashboard, new case, the case page with its timeline,
+referrals, shares and "wie heeft dit ingezien", and the actions on a case.
+
+Every view: logged in AND passed the second factor (`require_verified`); cases are fetched only
+through `selectors.case_qs_for` (404 outside scope); `services.case_open_for_read` logs the read
+BEFORE anything of the case is rendered (part "case", "special" when special-category entries are
+shown, "history" for the read log). Outside one's own caseload that gate asks for a written reason
+(break-glass): the page then shows the reason form and nothing of the case. A read that cannot be
+logged is a 503 without content. Searches come by POST; URLs carry uuids, ids and codes only.
+
+fetch → form → service → redirect, as in placements.views.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from placements.models import ACTIVE_PLACEMENT_STATUSES, Placement, PlacementRequest
+from rcvs.accounts.models import Role, User
+from rcvs.accounts.otp import require_verified
+from rcvs.errors import ApplicationError, NotFound, add_to_form
+
+from . import selectors, services
+from .forms import (
+    AssignForm,
+    BreakGlassForm,
+    CaseForm,
+    CloseForm,
+    EntryEditForm,
+    EntryForm,
+    FilterForm,
+    FollowUpForm,
+    ReferralForm,
+    RejectForm,
+    SearchForm,
+    ShareForm,
+    StatusForm,
+)
+from .models import AccessChannel, AccessPart, Case, CaseAccess, CaseEntry, CaseShare
+
+LIST_LIMIT = 100
+READ_LOG_LIMIT = 200
+
+
+def casework_page(view: Any) -> Any:
+    """login_required + the second factor, for every case page."""
+    return login_required(require_verified(view))
+
+
+class Refused(Exception):
+    """The gate said no: the response to send instead of the content (break-glass form, 503)."""
+
+    def __init__(self, response: HttpResponse):
+        self.response = response
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+def _require_casework(request: HttpRequest) -> None:
+    if not selectors.can_casework(request.user):
+        raise Http404
+
+
+def _case_for(request: HttpRequest, uuid: UUID) -> Case:
+    try:
+        return selectors.case_get(user=request.user, uuid=uuid)
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+def _status_of(error: ApplicationError) -> int:
+    return error.status_code if 400 <= error.status_code < 500 else 400
+
+
+def _break_glass_page(request: HttpRequest, case: Case, form: BreakGlassForm | None = None,
+                      status: int = 403) -> HttpResponse:
+    """Only the case number and the form: nothing of the case before the reason is logged."""
+    return render(request, "casework/break_glass.html", {"case_number": case.number, "case_uuid": case.uuid,
+                                                         "form": form or BreakGlassForm()}, status=status)
+
+
+def _not_logged_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "casework/read_not_logged.html", status=503)
+
+
+def _open(request: HttpRequest, case: Case, parts: list[str], *, reason: str = "") -> None:
+    """Log the read of each part (the first one is the gate: scope and break-glass). Raises
+    Refused with the page to show instead when the read may not or could not be logged."""
+    try:
+        for part in parts:
+            services.case_open_for_read(user=request.user, case=case, part=part, channel=AccessChannel.PAGE,
+                                        reason=reason)
+    except services.ReadNotLogged as exc:
+        raise Refused(_not_logged_page(request)) from exc
+    except ApplicationError as error:
+        if error.code == "break_glass_required":
+            raise Refused(_break_glass_page(request, case)) from error
+        if isinstance(error, NotFound):
+            raise Http404 from error
+        raise
+
+
+def _may_act(request: HttpRequest, case: Case) -> bool:
+    """A write in a case outside one's own caseload needs a break-glass reason given for it
+    recently (the same window in which the gate reuses that reason)."""
+    if selectors.in_caseload(request.user, case):
+        return True
+    since = timezone.now() - services.BREAK_GLASS_REUSE
+    return CaseAccess.objects.filter(user_id=request.user.pk, case_id=case.pk, break_glass=True,
+                                     at__gte=since).exists()
+
+
+def _display_name(user: User | None) -> str:
+    if user is None:
+        return _("onbekend")
+    return user.get_full_name() or user.username
+
+
+def _subject_label(case: Case) -> str:
+    if case.subject is not None:
+        return f"{case.subject.first_name} {case.subject.last_name}"
+    return _("Hele huishouden")
+
+
+# --- dashboard ------------------------------------------------------------------------------------
+
+def _shared_cases(request: HttpRequest) -> list[Case]:
+    return list(selectors.case_qs_for(request.user).order_by("-last_activity_at", "-pk")[:LIST_LIMIT])
+
+
+@casework_page
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not selectors.can_casework(user):
+        if user.role != Role.GEMEENTE:
+            raise Http404
+        shared = _shared_cases(request)
+        if not shared:
+            raise Http404
+        return render(request, "casework/dashboard_shared.html", {"cases": shared, "today": timezone.localdate()})
+    now = timezone.now()
+    board = selectors.case_dashboard(user=user, now=now)
+    filter_form = FilterForm(request.GET or None, user=user)
+    status = 200
+    if filter_form.is_bound and not filter_form.is_valid():
+        status = 400
+    listed = (list(selectors.case_list(user=user, filters=filter_form.filters())[:LIST_LIMIT])
+              if filter_form.active else None)
+    search_form, results = SearchForm(), None
+    if request.method == "POST":
+        search_form = SearchForm(request.POST)
+        if search_form.is_valid():
+            results = list(selectors.case_search(user=user, search=search_form.search())[:LIST_LIMIT])
+        else:
+            status = 400
+    glass_cases = {c.pk: c for c in Case.objects.filter(pk__in={a.case_id for a in board.break_glass})
+                   .only("pk", "uuid", "number")}
+    return render(request, "casework/dashboard.html", {
+        "board": board, "today": timezone.localdate(now),
+        "unowned_hours": settings.CASEWORK_UNOWNED_HOURS,
+        "filter_form": filter_form, "listed": listed,
+        "search_form": search_form, "results": results,
+        "break_glass": [{"access": a, "case": glass_cases.get(a.case_id)} for a in board.break_glass],
+    }, status=status)
+
+
+# --- a new case -----------------------------------------------------------------------------------
+
+def _household_for(request: HttpRequest) -> PlacementRequest | None:
+    """The household to open a case for: from a placement page (?plaatsing=<uuid>) or a search
+    result (?huishouden=<uuid>); only households of the user's casework regions."""
+    source = request.POST if request.method == "POST" else request.GET
+    households = PlacementRequest.objects.filter(region__in=selectors.casework_regions(request.user))
+    try:
+        if source.get("huishouden"):
+            return households.get(uuid=UUID(source["huishouden"]))
+        if source.get("plaatsing"):
+            placement = get_object_or_404(Placement.objects.filter(request__in=households),
+                                          uuid=UUID(source["plaatsing"]))
+            return placement.request
+    except (ValueError, PlacementRequest.DoesNotExist) as exc:
+        raise Http404 from exc
+    return None
+
+
+def _location_of(household: PlacementRequest) -> Placement | None:
+    return (Placement.objects.filter(request=household, status__in=ACTIVE_PLACEMENT_STATUSES)
+            .select_related("location__municipality").first())
+
+
+@casework_page
+def case_new(request: HttpRequest) -> HttpResponse:
+    _require_casework(request)
+    household = _household_for(request)
+    if household is None:
+        # Step 1: find the resident (POST search), then pick their household.
+        search_form, members, status = SearchForm(), None, 200
+        if request.method == "POST":
+            search_form = SearchForm(request.POST)
+            if search_form.is_valid():
+                members = list(selectors.members_search(user=request.user, search=search_form.search()))
+            else:
+                status = 400
+        return render(request, "casework/case_new_search.html",
+                      {"search_form": search_form, "members": members}, status=status)
+    form = CaseForm(request.POST if request.POST.get("step") == "create" else None,
+                    household=household, user=request.user)
+    status = 200
+    if form.is_bound:
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                case = services.case_create(
+                    user=request.user, household=household, category=data["category"], summary=data["summary"],
+                    subject=form.subject_member(), urgency=data["urgency"], follow_up_on=data["follow_up_on"],
+                    owner=data["owner"])
+            except ApplicationError as error:
+                add_to_form(form, error)
+                status = _status_of(error)
+            else:
+                messages.success(request, _("Casus %(number)s is geopend.") % {"number": case.number})
+                return redirect("casework:case_detail", uuid=case.uuid)
+    return render(request, "casework/case_new.html", {
+        "form": form, "household": household, "placement": _location_of(household),
+        "members": list(household.members.order_by("pk")),
+    }, status=status)
+
+
+# --- the case page ----------------------------------------------------------------------------------
+
+def _entries(request: HttpRequest, case: Case) -> list[dict[str, Any]]:
+    rows = []
+    now = timezone.now()
+    for entry in selectors.entries_visible_to(request.user, case):
+        versions = list(entry.versions.all())  # prefetched, oldest first
+        latest = versions[-1] if versions else None
+        rows.append({"entry": entry, "latest": latest, "earlier": list(reversed(versions[:-1])),
+                     "can_edit": entry.author_id == request.user.pk and not case.is_closed
+                     and entry.pseudonymised_at is None,
+                     "locked": entry.is_locked(now)})
+    return rows
+
+
+def _render_case(request: HttpRequest, case: Case, *, reason: str = "", status: int = 200,
+                 **forms_: forms.Form) -> HttpResponse:
+    user = request.user
+    casework = selectors.can_casework(user)
+    see_special = selectors.can_see_special_of(user, case)
+    see_log = selectors.can_see_read_log(user, case)
+    entries = _entries(request, case)  # read, not yet rendered: the log comes first
+    parts = [AccessPart.CASE]
+    if any(row["entry"].special_category for row in entries):
+        parts.append(AccessPart.SPECIAL)
+    if see_log:
+        parts.append(AccessPart.HISTORY)
+    try:
+        _open(request, case, parts, reason=reason)
+    except Refused as refused:
+        return refused.response
+    may_special = selectors.can_read_special(user)
+    context: dict[str, Any] = {
+        "case": case, "subject_label": _subject_label(case), "entries": entries,
+        "co_workers": list(case.co_workers.order_by("username")),
+        "referrals": list(selectors.referrals_of(user, case)),
+        "see_special": see_special, "can_act": casework and not case.is_closed, "casework": casework,
+        "share": selectors.share_for(user, case),
+        "main_member": case.household.members.filter(relation="main").first(),
+    }
+    if casework:
+        context.update({
+            "shares": list(CaseShare.objects.filter(case=case).select_related("user", "created_by")
+                           .order_by("-created_at", "-pk")),
+            "entry_form": EntryForm(case=case, may_special=may_special),
+            "referral_form": ReferralForm(case=case),
+            "reject_form": RejectForm(),
+            "status_form": StatusForm(initial={"status": case.status}),
+            "close_form": CloseForm(),
+            "follow_up_form": FollowUpForm(initial={"follow_up_on": case.follow_up_on, "urgency": case.urgency}),
+            "assign_form": AssignForm(case=case, initial={"owner": case.owner_id,
+                                                          "co_workers": [u.pk for u in context["co_workers"]]}),
+            "share_form": ShareForm(case=case, may_special=may_special),
+            "today": timezone.localdate(),
+        })
+    if see_log:
+        context["reads"] = list(selectors.case_reads(case)[:READ_LOG_LIMIT])
+    context.update(forms_)
+    context["failed"] = next((f for f in forms_.values() if f.errors), None)
+    return render(request, "casework/case_detail.html", context, status=status)
+
+
+@casework_page
+def case_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    case = _case_for(request, uuid)
+    if request.method == "POST":  # the break-glass reason
+        form = BreakGlassForm(request.POST)
+        if not form.is_valid():
+            return _break_glass_page(request, case, form, status=400)
+        return _render_case(request, case, reason=form.cleaned_data["reason"])
+    return _render_case(request, case)
+
+
+def _case_action(request: HttpRequest, uuid: UUID, *, form: forms.Form, form_name: str, run: Any,
+                 success: str) -> HttpResponse:
+    """A write on the case page: coordinators and mental coaches only (a gemeente user with a
+    share reads only: 403), and outside one's own caseload only after a break-glass reason."""
+    case = _case_for(request, uuid)
+    if not selectors.can_casework(request.user):
+        return render(request, "casework/read_only.html", status=403)
+    if not _may_act(request, case):
+        return _break_glass_page(request, case)
+    status = 400
+    if form.is_valid():
+        try:
+            run(case, form.cleaned_data)
+        except ApplicationError as error:
+            add_to_form(form, error)
+            status = _status_of(error)
+        else:
+            messages.success(request, success)
+            return redirect("casework:case_detail", uuid=case.uuid)
+    case = _case_for(request, uuid)  # fresh: nothing was written
+    return _render_case(request, case, status=status, **{form_name: form})
+
+
+def _may_special(request: HttpRequest) -> bool:
+    return selectors.can_read_special(request.user)
+
+
+@casework_page
+@require_POST
+def entry_add(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    case = _case_for(request, uuid)
+    form = EntryForm(request.POST, case=case, may_special=_may_special(request))
+
+    def run(case: Case, data: dict[str, Any]) -> None:
+        services.entry_add(user=request.user, case=case, kind=data["kind"], text=data["text"],
+                           occurred_at=data["occurred_at"], special_category=form.special())
+
+    return _case_action(request, uuid, form=form, form_name="entry_form", run=run,
+                        success=_("De aantekening is toegevoegd."))
+
+
+def _entry_for(request: HttpRequest, case: Case, entry_uuid: UUID) -> CaseEntry:
+    return get_object_or_404(selectors.entries_visible_to(request.user, case), uuid=entry_uuid)
+
+
+@casework_page
+def entry_edit(request: HttpRequest, uuid: UUID, entry_uuid: UUID) -> HttpResponse:
+    case = _case_for(request, uuid)
+    _require_casework(request)
+    entry = _entry_for(request, case, entry_uuid)
+    if entry.author_id != request.user.pk:
+        return render(request, "casework/read_only.html", {"not_author": True}, status=403)
+    latest = entry.versions.order_by("-number").first()
+    form = EntryEditForm(request.POST or None, initial={"text": latest.text if latest else ""})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.entry_edit(user=request.user, entry=entry, text=form.cleaned_data["text"])
+            except ApplicationError as error:
+                add_to_form(form, error)
+                status = _status_of(error)
+            else:
+                messages.success(request, _("De aantekening is gewijzigd."))
+                return redirect("casework:case_detail", uuid=case.uuid)
+    parts = [AccessPart.CASE] + ([AccessPart.SPECIAL] if entry.special_category else [])
+    try:
+        _open(request, case, parts)
+    except Refused as refused:
+        return refused.response
+    return render(request, "casework/entry_edit.html", {
+        "case": case, "entry": entry, "form": form, "locked": entry.is_locked(),
+        "next_version": (latest.number + 1) if latest else 1}, status=status)
+
+
+@casework_page
+@require_POST
+def referral_add(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    case = _case_for(request, uuid)
+    form = ReferralForm(request.POST, case=case)
+
+    def run(case: Case, data: dict[str, Any]) -> None:
+        services.referral_create(user=request.user, case=case, to_kind=data["to_kind"], to_user=data["to_user"],
+                                 to_organisation=data["to_organisation"], note=data["note"])
+
+    return _case_action(request, uuid, form=form, form_name="referral_form", run=run,
+                        success=_("De verwijzing is verstuurd."))
+
+
+def _referral_action(request: HttpRequest, uuid: UUID, referral_uuid: UUID, *, form: forms.Form,
+                     run: Any, success: str) -> HttpResponse:
+    case = _case_for(request, uuid)
+    referral = get_object_or_404(selectors.referrals_of(request.user, case), uuid=referral_uuid)
+    return _case_action(request, uuid, form=form, form_name="reject_form",
+                        run=lambda case, data: run(referral, data), success=success)
+
+
+@casework_page
+@require_POST
+def referral_accept(request: HttpRequest, uuid: UUID, referral_uuid: UUID) -> HttpResponse:
+    return _referral_action(request, uuid, referral_uuid, form=forms.Form(request.POST),
+                            run=lambda r, d: services.referral_accept(user=request.user, referral=r),
+                            success=_("De verwijzing is geaccepteerd."))
+
+
+@casework_page
+@require_POST
+def referral_reject(request: HttpRequest, uuid: UUID, referral_uuid: UUID) -> HttpResponse:
+    return _referral_action(request, uuid, referral_uuid, form=RejectForm(request.POST),
+                            run=lambda r, d: services.referral_reject(user=request.user, referral=r,
+                                                                      reason=d["reason"]),
+                            success=_("De verwijzing is afgewezen."))
+
+
+@casework_page
+@require_POST
+def referral_complete(request: HttpRequest, uuid: UUID, referral_uuid: UUID) -> HttpResponse:
+    return _referral_action(request, uuid, referral_uuid, form=forms.Form(request.POST),
+                            run=lambda r, d: services.referral_complete(user=request.user, referral=r),
+                            success=_("De verwijzing is afgerond."))
+
+
+@casework_page
+@require_POST
+def case_status(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    return _case_action(request, uuid, form=StatusForm(request.POST), form_name="status_form",
+                        run=lambda case, d: services.case_set_status(user=request.user, case=case, status=d["status"]),
+                        success=_("De status is gewijzigd."))
+
+
+@casework_page
+@require_POST
+def case_close(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    return _case_action(request, uuid, form=CloseForm(request.POST), form_name="close_form",
+                        run=lambda case, d: services.case_close(user=request.user, case=case, reason=d["reason"],
+                                                                note=d["note"]),
+                        success=_("De casus is afgesloten."))
+
+
+@casework_page
+@require_POST
+def case_reopen(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    return _case_action(request, uuid, form=forms.Form(request.POST), form_name="reopen_form",
+                        run=lambda case, d: services.case_reopen(user=request.user, case=case),
+                        success=_("De casus is heropend."))
+
+
+@casework_page
+@require_POST
+def case_follow_up(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    return _case_action(request, uuid, form=FollowUpForm(request.POST), form_name="follow_up_form",
+                        run=lambda case, d: services.case_update(
+                            user=request.user, case=case,
+                            data={"follow_up_on": d["follow_up_on"], "urgency": d["urgency"]}),
+                        success=_("Opvolgdatum en urgentie zijn opgeslagen."))
+
+
+@casework_page
+@require_POST
+def case_assign(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    case = _case_for(request, uuid)
+    return _case_action(request, uuid, form=AssignForm(request.POST, case=case), form_name="assign_form",
+                        run=lambda case, d: services.case_assign(user=request.user, case=case, owner=d["owner"],
+                                                                 co_workers=list(d["co_workers"])),
+                        success=_("Eigenaar en medewerkers zijn opgeslagen."))
+
+
+@casework_page
+@require_POST
+def share_add(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    case = _case_for(request, uuid)
+    form = ShareForm(request.POST, case=case, may_special=_may_special(request))
+    return _case_action(request, uuid, form=form, form_name="share_form",
+                        run=lambda case, d: services.share_create(
+                            user=request.user, case=case, to_user=d["to_user"], purpose=d["purpose"],
+                            until=d["until"], include_special=d.get("include_special", False)),
+                        success=_("De casus is gedeeld."))
+
+
+@casework_page
+@require_POST
+def share_revoke(request: HttpRequest, uuid: UUID, share_uuid: UUID) -> HttpResponse:
+    case = _case_for(request, uuid)
+    share = get_object_or_404(CaseShare.objects.filter(case=case), uuid=share_uuid)
+    return _case_action(request, uuid, form=forms.Form(request.POST), form_name="revoke_form",
+                        run=lambda case, d: services.share_revoke(user=request.user, share=share),
+                        success=_("Het delen is ingetrokken."))
