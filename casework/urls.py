@@ -21,4 +21,6 @@ urlpatterns = [
     path("<uuid:uuid>/toewijzen/", views.case_assign, name="case_assign"),
     path("<uuid:uuid>/delen/", views.share_add, name="share_add"),
     path("<uuid:uuid>/delen/<uuid:share_uuid>/intrekken/", views.share_revoke, name="share_revoke"),
+    # --- subject access (cw-retention)
+    path("inzage/", views.subject_access, name="subject_access"),
 ]

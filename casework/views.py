@@ -499,3 +499,83 @@ def share_revoke(request: HttpRequest, uuid: UUID, share_uuid: UUID) -> HttpResp
     return _case_action(request, uuid, form=forms.Form(request.POST), form_name="revoke_form",
                         run=lambda case, d: services.share_revoke(user=request.user, share=share),
                         success=_("Het delen is ingetrokken."))
+
+
+# --- subject access ---------------------------------------------------------------------------------
+# Inzageverzoek (AVG art. 15): coordinators with the special-category right search a person by POST,
+# see a summary (no case content), and download the dossier as JSON or PDF with a second POST that
+# carries the search again — nothing of the person in a URL. Every download is logged per case
+# (part "subject_access") before it is put together; see casework/subject_access.py.
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied  # noqa: E402
+
+from . import subject_access as subject_access_module  # noqa: E402
+from .forms import DATE_FORMATS as _SUBJECT_DATE_FORMATS  # noqa: E402
+
+
+class SubjectAccessForm(forms.Form):
+    v_number = forms.CharField(label=_("V-nummer"), max_length=10, required=False)
+    bsn = forms.CharField(label=_("BSN"), max_length=9, required=False)
+    first_name = forms.CharField(label=_("Voornaam"), max_length=80, required=False)
+    last_name = forms.CharField(label=_("Achternaam"), max_length=80, required=False)
+    date_of_birth = forms.DateField(label=_("Geboortedatum"), required=False, input_formats=_SUBJECT_DATE_FORMATS,
+                                    help_text=_("dd-mm-jjjj"),
+                                    widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.errors and not self.search().is_enough:
+            raise forms.ValidationError(_("Vul een V-nummer of BSN in, of een achternaam met geboortedatum."))
+        return data
+
+    def search(self) -> subject_access_module.SubjectSearch:
+        data = self.cleaned_data
+        return subject_access_module.SubjectSearch(
+            first_name=(data.get("first_name") or "").strip(), last_name=(data.get("last_name") or "").strip(),
+            date_of_birth=data.get("date_of_birth"), v_number=(data.get("v_number") or "").strip(),
+            bsn=(data.get("bsn") or "").strip())
+
+
+def _subject_access_page(request: HttpRequest, form: SubjectAccessForm, *, match: Any = None,
+                         status: int = 200) -> HttpResponse:
+    return render(request, "casework/subject_access.html", {"form": form, "match": match}, status=status)
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@casework_page
+def subject_access(request: HttpRequest) -> HttpResponse:
+    if not subject_access_module.can_subject_access(request.user):
+        raise DjangoPermissionDenied
+    if request.method != "POST":
+        return _subject_access_page(request, SubjectAccessForm())
+    form = SubjectAccessForm(request.POST)
+    if not form.is_valid():
+        return _subject_access_page(request, form, status=400)
+    action = request.POST.get("action", "search")
+    try:
+        if action == "search":
+            match = subject_access_module.subject_access_find(user=request.user, search=form.search())
+            return _no_store(_subject_access_page(request, form, match=match))
+        if action not in ("json", "pdf"):
+            return _subject_access_page(request, form, status=400)
+        channel = AccessChannel.PDF if action == "pdf" else AccessChannel.EXPORT
+        dossier = subject_access_module.subject_access_dossier(user=request.user, search=form.search(),
+                                                               channel=channel)
+    except services.ReadNotLogged:
+        return _not_logged_page(request)
+    except ApplicationError as error:
+        add_to_form(form, error)
+        return _subject_access_page(request, form, status=_status_of(error))
+    filename = f"inzageverzoek-{timezone.localdate():%Y%m%d}"
+    if action == "pdf":
+        response = HttpResponse(subject_access_module.dossier_as_pdf(dossier), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'
+    else:
+        response = HttpResponse(subject_access_module.dossier_as_json(dossier),
+                                content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
+    return _no_store(response)

@@ -72,18 +72,37 @@ def request_queue(*, user: User) -> QuerySet[PlacementRequest]:
             .prefetch_related(Prefetch("members", queryset=HouseholdMember.objects.order_by("position", "pk"))))
 
 
-def _same_person(*, first_name: str = "", last_name: str = "", date_of_birth: dt.date | None = None,
-                 v_number: str = "") -> Q:
-    """Same V-number, or same surname with the same date of birth (first name too when given)."""
+def same_person(*, first_name: str = "", last_name: str = "", date_of_birth: dt.date | None = None,
+                v_number: str = "", bsn: str = "") -> Q:
+    """Same V-number (or BSN), or same surname with the same date of birth (first name too when
+    given). THE rule for "is this the same person": the duplicate check and subject access use it."""
     match = Q()
     if v_number:
         match |= Q(v_number=v_number)
+    if bsn:
+        match |= Q(bsn=bsn)
     if last_name and date_of_birth:
         same = Q(last_name__iexact=last_name.strip(), date_of_birth=date_of_birth)
         if first_name:
             same &= Q(first_name__iexact=first_name.strip())
         match |= same
     return match
+
+
+_same_person = same_person  # the older, private name
+
+
+def person_records(*, user: User, first_name: str = "", last_name: str = "", date_of_birth: dt.date | None = None,
+                   v_number: str = "", bsn: str = "") -> QuerySet[HouseholdMember]:
+    """Every household-member record of one person in the user's scope, over all their requests
+    (open, placed, departed, cancelled), by the same rule as the duplicate check. For a
+    data-subject request."""
+    match = same_person(first_name=first_name, last_name=last_name, date_of_birth=date_of_birth,
+                        v_number=v_number.strip(), bsn=bsn.strip())
+    if not match:
+        return HouseholdMember.objects.none()
+    return (HouseholdMember.objects.filter(request__in=request_qs_for(user)).filter(match)
+            .select_related("request", "request__region").order_by("request__received_at", "pk"))
 
 
 def possible_duplicates(*, user: User, people: Iterable[dict[str, Any]] = (),
