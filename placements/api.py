@@ -44,6 +44,7 @@ from rest_framework.settings import api_settings
 from locations.models import ContactPerson, Municipality, Region
 from locations.selectors import region_qs_for
 from rcvs.api import ErrorSerializer, error_responses, exception_handler
+from rcvs.errors import PermissionDenied
 
 from . import matching
 from .forms import MAX_HOUSEHOLD, MAX_ROOM_ID
@@ -60,6 +61,7 @@ from .models import (
 )
 from .selectors import (
     can_move,
+    can_move_placement,
     can_place,
     can_register_stay,
     placement_qs_for,
@@ -646,6 +648,11 @@ def _moving(user: Any, obj: Any = None) -> bool:
     return can_move(user)
 
 
+def _moving_this(user: Any, obj: Any) -> bool:
+    """This placement: coordinators always, the belteam while a transfer request is open."""
+    return can_move_placement(user, obj)
+
+
 class ActionPermission(BasePermission):
     """What a role may do with what it can see. Scope comes first: an object outside the user's
     scope never reaches `has_object_permission`, the scoped queryset has answered 404 already."""
@@ -869,11 +876,13 @@ class PlacementRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
 )
 class PlacementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PlacementsViewSet):
     filterset_class = PlacementFilter
-    action_rules = {"swap": (_moving, MOVE_ONLY)}
+    # swap: the placing roles pass here; the view then needs a coordinator or an open transfer
+    # request of one of the two placements (and the service re-checks that under its locks).
+    action_rules = {"swap": (_placing, MOVE_ONLY)}
     object_rules = {
         "confirm": (_placing, PLACE_ONLY),
         "release": (_placing, PLACE_ONLY),
-        "transfer": (_moving, MOVE_ONLY),
+        "transfer": (_moving_this, MOVE_ONLY),
         "arrive": (can_register_stay, STAY_ONLY),
         "depart": (can_register_stay, STAY_ONLY),
     }
@@ -932,7 +941,8 @@ class PlacementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Placeme
 
     @extend_schema(
         summary="Transfer a household",
-        description="Overplaatsing within the region (coordinators and beheerders): leave the current rooms and "
+        description="Overplaatsing within the region (coordinators and beheerders; the belteam while a "
+                    "transfer request of the placement is open): leave the current rooms and "
                     "take the new ones in one step. The answer is the new placement; the old one is departed "
                     "with reason 'transfer'. If a room was taken meanwhile: 409 with fresh proposals.",
         request=TransferSerializer,
@@ -945,14 +955,15 @@ class PlacementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Placeme
         data = _validated(TransferSerializer(data=request.data))
         try:
             moved = placement_transfer(user=request.user, placement=placement, allocation=data["allocation"],
-                                       reason=data["reason"])
+                                       reason=data["reason"], require_transfer_request=not can_move(request.user))
         except NotAvailable as exc:
             return _conflict(exc, self, placement.request_id)
         return self._detail(moved, status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Swap two households",
-        description="Ruiling (coordinators and beheerders): two confirmed or arrived households exchange their "
+        description="Ruiling (coordinators and beheerders; the belteam while one of the two has an open "
+                    "transfer request): two confirmed or arrived households exchange their "
                     "rooms in one step. Both get a new placement; 409 when they do not fit in each other's "
                     "rooms.",
         request=SwapSerializer,
@@ -964,7 +975,10 @@ class PlacementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Placeme
         visible = placement_qs_for(request.user)
         first = get_object_or_404(visible, uuid=data["first"])
         second = get_object_or_404(visible, uuid=data["second"])
-        new_first, new_second = placement_swap(user=request.user, first=first, second=second, reason=data["reason"])
+        if not (can_move_placement(request.user, first) or can_move_placement(request.user, second)):
+            raise PermissionDenied(str(MOVE_ONLY), code="forbidden")
+        new_first, new_second = placement_swap(user=request.user, first=first, second=second, reason=data["reason"],
+                                               require_transfer_request=not can_move(request.user))
         return Response({"first": _placement_detail(request.user, new_first),
                          "second": _placement_detail(request.user, new_second)}, status=status.HTTP_201_CREATED)
 

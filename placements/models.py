@@ -281,6 +281,8 @@ class PlacementEvent(models.Model):
         SWAPPED = "swapped", _("Geruild")
         FORWARDED = "forwarded", _("Doorgezet naar andere regio")
         MAIL_SENT = "mail_sent", _("Bericht aan locatie verstuurd")
+        TRANSFER_REQUESTED = "transfer_requested", _("Overplaatsing gevraagd")
+        TRANSFER_REQUEST_CANCELLED = "transfer_request_cancelled", _("Aanvraag overplaatsing ingetrokken")
 
     request = models.ForeignKey(PlacementRequest, on_delete=models.CASCADE, related_name="events")
     placement = models.ForeignKey(Placement, on_delete=models.CASCADE, null=True, blank=True, related_name="events")
@@ -350,3 +352,95 @@ class SupraRegionalRequest(TimeStamped):
     def __str__(self) -> str:
         return _("%(counterpart)s: %(n)s pers. (%(status)s)") % {
             "counterpart": self.counterpart, "n": self.household_size, "status": self.get_status_display()}
+
+
+class TransferKind(models.TextChoices):
+    TRANSFER = "transfer", _("Overplaatsing")
+    SWAP = "swap", _("Ruil")
+
+
+class TransferOrigin(models.TextChoices):
+    CASE = "case", _("Casus")
+    OTHER = "other", _("Overig")
+
+
+class TransferRequestStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Uitgevoerd")
+    CANCELLED = "cancelled", _("Ingetrokken")
+
+
+# One word of lower-case letters, digits and underscores: a category code, never a sentence.
+REASON_CATEGORY_PATTERN = r"^[a-z0-9_]{1,40}$"
+
+
+class TransferRequest(TimeStamped):
+    """Someone (a coordinator or mental coach working on a case) asks the belteam to move a
+    household: an overplaatsing or a ruil. It carries a reason *category* only — a code such as
+    "overlast" — and no free text at all, because the belteam that carries it out may never
+    see case content. The case it came from is linked from the casework side (CaseTransfer);
+    placements does not know casework (see placements/origins.py for how the link is shown).
+
+    While a request is open, the belteam may carry out a transfer or swap of that placement
+    (normally the coordinators' work); carrying it out marks the request done in the same
+    transaction."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    placement = models.ForeignKey(Placement, on_delete=models.PROTECT, related_name="transfer_requests",
+                                  verbose_name=_("plaatsing"))
+    kind = models.CharField(_("soort"), max_length=10, choices=TransferKind.choices, default=TransferKind.TRANSFER)
+    reason_category = models.CharField(_("reden (categorie)"), max_length=40,
+                                       validators=[RegexValidator(REASON_CATEGORY_PATTERN)])
+    origin = models.CharField(_("gevraagd vanuit"), max_length=10, choices=TransferOrigin.choices,
+                              default=TransferOrigin.OTHER)
+    status = models.CharField(_("status"), max_length=10, choices=TransferRequestStatus.choices,
+                              default=TransferRequestStatus.OPEN)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+", verbose_name=_("gevraagd door"))
+    done_at = models.DateTimeField(_("uitgevoerd op"), null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+", verbose_name=_("uitgevoerd door"))
+    result_placement = models.ForeignKey(Placement, on_delete=models.PROTECT, null=True, blank=True,
+                                         related_name="+", verbose_name=_("nieuwe plaatsing"))
+    cancelled_at = models.DateTimeField(_("ingetrokken op"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+", verbose_name=_("ingetrokken door"))
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("aanvraag overplaatsing")
+        verbose_name_plural = _("aanvragen overplaatsing")
+        constraints = [
+            models.UniqueConstraint(fields=["placement"], condition=Q(status="open"),
+                                    name="transferrequest_one_open_per_placement",
+                                    violation_error_message=_("Voor deze plaatsing loopt al een aanvraag.")),
+            models.CheckConstraint(condition=Q(kind__in=TransferKind.values), name="transferrequest_kind_valid"),
+            models.CheckConstraint(condition=Q(origin__in=TransferOrigin.values),
+                                   name="transferrequest_origin_valid"),
+            models.CheckConstraint(condition=Q(status__in=TransferRequestStatus.values),
+                                   name="transferrequest_status_valid"),
+            models.CheckConstraint(condition=Q(reason_category__regex=REASON_CATEGORY_PATTERN),
+                                   name="transferrequest_reason_is_a_code"),
+            # Open has no outcome; done has when and where to; cancelled has when.
+            models.CheckConstraint(
+                condition=(Q(status="open") & Q(done_at__isnull=True) & Q(result_placement__isnull=True)
+                           & Q(cancelled_at__isnull=True))
+                | (Q(status="done") & Q(done_at__isnull=False) & Q(result_placement__isnull=False)
+                   & Q(cancelled_at__isnull=True))
+                | (Q(status="cancelled") & Q(cancelled_at__isnull=False) & Q(done_at__isnull=True)),
+                name="transferrequest_outcome_complete"),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return _("%(kind)s gevraagd (%(status)s)") % {"kind": self.get_kind_display(),
+                                                     "status": self.get_status_display()}
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == TransferRequestStatus.OPEN
+
+    @property
+    def reason_label(self) -> str:
+        """The code as a word for the screen: "lichamelijke_beperking" → "lichamelijke beperking"."""
+        return self.reason_category.replace("_", " ")

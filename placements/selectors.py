@@ -22,6 +22,8 @@ from .models import (
     HouseholdMember,
     Placement,
     PlacementRequest,
+    TransferRequest,
+    TransferRequestStatus,
     Urgency,
 )
 
@@ -39,6 +41,19 @@ def can_place(user: User) -> bool:
 def can_move(user: User) -> bool:
     """Transfers and swaps are the coordinators' work."""
     return user.is_authenticated and (user.is_superuser or user.role in MOVING_ROLES)
+
+
+def can_move_placement(user: User, placement: Placement) -> bool:
+    """Transfer or swap THIS placement: the coordinators always; the belteam (any placing role)
+    only while someone has asked for it (an open TransferRequest). Scope is checked by the
+    caller (placement_qs_for). The services re-check the open request under their locks."""
+    if can_move(user):
+        return True
+    return can_place(user) and has_open_transfer_request(placement)
+
+
+def has_open_transfer_request(placement: Placement) -> bool:
+    return TransferRequest.objects.filter(placement=placement, status=TransferRequestStatus.OPEN).exists()
 
 
 def request_qs_for(user: User) -> QuerySet[PlacementRequest]:
@@ -130,3 +145,28 @@ def residents_of(*, user: User, location_id: int) -> QuerySet[Placement]:
             .prefetch_related("rooms__room", Prefetch("request__members",
                                                       queryset=HouseholdMember.objects.order_by("position", "pk")))
             .order_by("status", "reserved_at"))
+
+
+def transfer_request_qs_for(user: User) -> QuerySet[TransferRequest]:
+    """Transfer requests of the placing roles' regions (the belteam queue); nobody else's."""
+    if not can_place(user):
+        return TransferRequest.objects.none()
+    return TransferRequest.objects.filter(placement__request__region__in=region_qs_for(user)).select_related(
+        "placement", "placement__location", "placement__location__municipality", "placement__request",
+        "result_placement", "result_placement__location")
+
+
+def open_transfer_requests(*, user: User) -> QuerySet[TransferRequest]:
+    """The "Overplaatsingen" of the queue: open requests, urgent households first, then the oldest,
+    with the household's members for the queue's summary."""
+    urgency_rank = Case(When(placement__request__urgency=Urgency.ACUTE, then=Value(0)),
+                        When(placement__request__urgency=Urgency.HIGH, then=Value(1)),
+                        default=Value(2), output_field=IntegerField())
+    return (transfer_request_qs_for(user).filter(status=TransferRequestStatus.OPEN)
+            .annotate(urgency_rank=urgency_rank).order_by("urgency_rank", "created_at", "pk")
+            .prefetch_related(Prefetch("placement__request__members",
+                                       queryset=HouseholdMember.objects.order_by("position", "pk"))))
+
+
+def open_transfer_request_of(placement: Placement) -> TransferRequest | None:
+    return TransferRequest.objects.filter(placement=placement, status=TransferRequestStatus.OPEN).first()

@@ -1,6 +1,7 @@
 """Writes for placements. Every change of capacity happens here, in one transaction:
 
   lock order: placement requests (by pk) → rooms (by pk) → placements (by pk)
+              → transfer requests (by pk)
 
 (`_lock_for_change` takes them so for every change of an existing placement; a reservation locks
 its request and then its rooms), then re-check, refuse with a domain error *before* writing anything, write, record an event,
@@ -14,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +34,7 @@ from . import matching
 from .models import (
     ACTIVE_PLACEMENT_STATUSES,
     OPEN_REQUEST_STATUSES,
+    REASON_CATEGORY_PATTERN,
     DepartureReason,
     HouseholdMember,
     Placement,
@@ -41,6 +44,10 @@ from .models import (
     PlacementStatus,
     Relation,
     RequestStatus,
+    TransferKind,
+    TransferOrigin,
+    TransferRequest,
+    TransferRequestStatus,
 )
 
 if TYPE_CHECKING:
@@ -408,6 +415,7 @@ def placement_depart(*, user: User, placement: Placement, on: dt.date, reason: s
                                extra={"fields": {"on": [_("De vertrekdatum ligt voor de aankomst.")]}})
     previous = placement.status
     _vacate(placement)
+    _transfer_requests_cancel_with(placement, user=user, now=now, why=_("Vertrokken"))
     placement.status, placement.departed_on = PlacementStatus.DEPARTED, on
     placement.departure_reason, placement.departure_note = reason, note
     placement.save(update_fields=["status", "departed_on", "departure_reason", "departure_note", "updated_at"])
@@ -423,6 +431,7 @@ def _release(*, user: User | None, placement: Placement, now: dt.datetime, kind:
     placement = _transition(placement, [PlacementStatus.RESERVED, PlacementStatus.CONFIRMED], _("Vrijgeven"))
     previous = placement.status
     _vacate(placement)
+    _transfer_requests_cancel_with(placement, user=user, now=now, why=_("Vrijgegeven"))
     placement.status, placement.reserved_until = PlacementStatus.RELEASED, None
     placement.save(update_fields=["status", "reserved_until", "updated_at"])
     _event(request=request, placement=placement, kind=kind, actor=user, at=now, from_status=previous,
@@ -491,8 +500,12 @@ def _move(*, user: User, old: Placement, request: PlacementRequest, chosen: list
 
 @conflict_on_deadlock
 def placement_transfer(*, user: User, placement: Placement, allocation: Allocation, reason: str,
-                       now: dt.datetime | None = None) -> Placement:
-    """Overplaatsing within the region: leaving one room and entering another is one atomic step."""
+                       now: dt.datetime | None = None, require_transfer_request: bool = False) -> Placement:
+    """Overplaatsing within the region: leaving one room and entering another is one atomic step.
+
+    An open TransferRequest of the placement is marked done in the same transaction. With
+    `require_transfer_request` (a belteam member, who may move only what was asked for) the step
+    is refused unless such a request is still open once everything is locked."""
     now = now or timezone.now()
     if not reason.strip():
         raise ApplicationError(_("Geef een reden voor de overplaatsing."), code="invalid",
@@ -502,6 +515,9 @@ def placement_transfer(*, user: User, placement: Placement, allocation: Allocati
             request, rooms, old = _lock_placement(
                 placement, extra_rooms=[room_id for room_id, _p in allocation])
             old = _transition(old, [PlacementStatus.CONFIRMED, PlacementStatus.ARRIVED], _("Overplaatsen"))
+            asked = _lock_open_transfer_requests([old.pk])
+            if require_transfer_request and not asked:
+                raise _no_open_transfer_request()
             chosen = [(rooms[room_id], persons) for room_id, persons in allocation if room_id in rooms]
             if len(chosen) != len(allocation) or not chosen:
                 raise NotAvailable([_("een kamer bestaat niet meer")])
@@ -518,8 +534,11 @@ def placement_transfer(*, user: User, placement: Placement, allocation: Allocati
                 raise NotAvailable(reasons)
             for room, _persons in chosen:
                 room.occupants += own.get(room.pk, 0)
-            return _move(user=user, old=old, request=request, chosen=chosen, location=location, now=now,
-                         kind=PlacementEvent.Kind.TRANSFERRED, reason=reason, data={})
+            new = _move(user=user, old=old, request=request, chosen=chosen, location=location, now=now,
+                        kind=PlacementEvent.Kind.TRANSFERRED, reason=reason,
+                        data={"transfer_requests": [str(tr.uuid) for tr in asked]} if asked else {})
+            _transfer_requests_done(asked, results={old.pk: new}, user=user, now=now)
+            return new
     except IntegrityError as exc:
         raise NotAvailable([_("de kamer is net door iemand anders bezet")]) from exc
 
@@ -538,8 +557,11 @@ def _fit_into(rooms: list[Room], persons: int) -> list[tuple[Room, int]] | None:
 
 @conflict_on_deadlock
 def placement_swap(*, user: User, first: Placement, second: Placement, reason: str,
-                   now: dt.datetime | None = None) -> tuple[Placement, Placement]:
-    """Ruiling: two households exchange their rooms in one step."""
+                   now: dt.datetime | None = None, require_transfer_request: bool = False
+                   ) -> tuple[Placement, Placement]:
+    """Ruiling: two households exchange their rooms in one step. Open TransferRequests of either
+    placement are marked done in the same transaction; with `require_transfer_request` (belteam)
+    the swap is refused unless at least one of the two has an open request once locked."""
     now = now or timezone.now()
     if first.pk == second.pk:
         raise ApplicationError(_("Kies twee verschillende plaatsingen."), code="invalid")
@@ -550,6 +572,9 @@ def placement_swap(*, user: User, first: Placement, second: Placement, reason: s
             for p in (a, b):
                 if p.status not in (PlacementStatus.CONFIRMED, PlacementStatus.ARRIVED):
                     raise InvalidTransition(_("Ruilen"), p.get_status_display())
+            asked = _lock_open_transfer_requests([a.pk, b.pk])
+            if require_transfer_request and not asked:
+                raise _no_open_transfer_request()
             if requests[a.request_id].region_id != requests[b.request_id].region_id:
                 raise ApplicationError(_("Ruilen kan alleen binnen de regio."), code="invalid")
             a_rooms = [rooms[pr.room_id] for pr in a.rooms.filter(active=True)]
@@ -573,10 +598,108 @@ def placement_swap(*, user: User, first: Placement, second: Placement, reason: s
                           now=now, kind=PlacementEvent.Kind.SWAPPED, reason=reason, data={"with": str(b.uuid)})
             new_b = _move(user=user, old=b, request=requests[b.request_id], chosen=b_into_a, location=a_location,
                           now=now, kind=PlacementEvent.Kind.SWAPPED, reason=reason, data={"with": str(a.uuid)})
+            _transfer_requests_done(asked, results={a.pk: new_a, b.pk: new_b}, user=user, now=now)
             return new_a, new_b
     except IntegrityError as exc:
         raise NotAvailable([_("een kamer is net door iemand anders bezet")]) from exc
 
+
+# --- transfer requests ------------------------------------------------------------------------
+#
+# A TransferRequest asks the belteam to move one placement (from a case, see casework). Every
+# write locks in THE order: the placement's request, rooms and placement (`_lock_placement`),
+# then the transfer request rows — the event row written with it references the request, and a
+# transfer holds that request FOR UPDATE, so taking the transfer request first would deadlock.
+# No free text anywhere: the reason is a category code (the belteam never sees case content).
+
+MOVABLE_STATUSES = (PlacementStatus.CONFIRMED, PlacementStatus.ARRIVED)
+
+
+def _no_open_transfer_request() -> Conflict:
+    return Conflict(_("Er is (niet meer) om een overplaatsing van deze plaatsing gevraagd; alleen een "
+                      "coördinator kan haar nu overplaatsen of ruilen."), code="no_transfer_request")
+
+
+def _lock_open_transfer_requests(placement_ids: Iterable[int]) -> list[TransferRequest]:
+    """The open transfer requests of these (already locked) placements, locked by pk."""
+    return list(TransferRequest.objects.select_for_update()
+                .filter(placement_id__in=set(placement_ids), status=TransferRequestStatus.OPEN).order_by("pk"))
+
+
+def _transfer_requests_done(asked: Sequence[TransferRequest], *, results: dict[int, Placement], user: User,
+                            now: dt.datetime) -> None:
+    """Inside the transfer's or swap's transaction: what was asked for has been carried out."""
+    for tr in asked:
+        tr.status, tr.done_at, tr.done_by = TransferRequestStatus.DONE, now, user
+        tr.result_placement = results[tr.placement_id]
+        tr.save(update_fields=["status", "done_at", "done_by", "result_placement", "updated_at"])
+
+
+def _transfer_requests_cancel_with(placement: Placement, *, user: User | None, now: dt.datetime, why: str) -> None:
+    """The placement ends (departure, release): nothing is left to move, so an open request is
+    cancelled with it instead of lingering in the queue. The placement is locked by the caller."""
+    for tr in _lock_open_transfer_requests([placement.pk]):
+        _cancel(tr, placement=placement, user=user, now=now, why=why)
+
+
+def _cancel(tr: TransferRequest, *, placement: Placement, user: User | None, now: dt.datetime, why: str) -> None:
+    tr.status, tr.cancelled_at = TransferRequestStatus.CANCELLED, now
+    tr.cancelled_by = user if user is not None and user.is_authenticated else None
+    tr.save(update_fields=["status", "cancelled_at", "cancelled_by", "updated_at"])
+    _event(request=placement.request, placement=placement, kind=PlacementEvent.Kind.TRANSFER_REQUEST_CANCELLED,
+           actor=user, at=now, reason=why, data={"transfer_request": str(tr.uuid)})
+
+
+@conflict_on_deadlock
+@transaction.atomic
+def transfer_request_create(*, user: User, placement: Placement, kind: str, reason_category: str,
+                            origin: str = TransferOrigin.OTHER, now: dt.datetime | None = None) -> TransferRequest:
+    """Ask the belteam to transfer (or swap) a confirmed or arrived placement. One open request
+    per placement (also a partial unique index). Who may ask is the caller's decision (casework
+    checks its caseload); `user` is recorded. `reason_category` is a code, not a sentence."""
+    now = now or timezone.now()
+    if kind not in TransferKind.values:
+        raise ApplicationError(_("Kies overplaatsing of ruil."), code="invalid",
+                               extra={"fields": {"kind": [_("Kies overplaatsing of ruil.")]}})
+    if origin not in TransferOrigin.values:
+        raise ApplicationError(_("Onbekende herkomst van de aanvraag."), code="invalid")
+    if not isinstance(reason_category, str) or not re.fullmatch(REASON_CATEGORY_PATTERN, reason_category):
+        raise ApplicationError(_("De reden is een categorie (één woord), geen tekst."), code="invalid",
+                               extra={"fields": {"reason_category": [_("Kies een categorie.")]}})
+    request, _rooms, placement = _lock_placement(placement)
+    if placement.status not in MOVABLE_STATUSES:
+        raise Conflict(_("Alleen een bevestigde of aangekomen plaatsing kan worden overgeplaatst of geruild."),
+                       code="not_movable")
+    if _lock_open_transfer_requests([placement.pk]):
+        raise Conflict(_("Voor deze plaatsing loopt al een aanvraag."), code="transfer_request_exists")
+    tr = TransferRequest(placement=placement, kind=kind, reason_category=reason_category, origin=origin,
+                         requested_by=user if user is not None and user.is_authenticated else None)
+    try:
+        with transaction.atomic():
+            tr.save()
+    except IntegrityError as exc:  # the lock above makes this the database's word only
+        raise Conflict(_("Voor deze plaatsing loopt al een aanvraag."), code="transfer_request_exists") from exc
+    _event(request=request, placement=placement, kind=PlacementEvent.Kind.TRANSFER_REQUESTED, actor=user, at=now,
+           reason=f"{TransferKind(kind).label}: {tr.reason_label}",
+           data={"transfer_request": str(tr.uuid), "kind": kind, "reason_category": reason_category,
+                 "origin": origin})
+    return tr
+
+
+@conflict_on_deadlock
+@transaction.atomic
+def transfer_request_cancel(*, user: User, transfer_request: TransferRequest,
+                            now: dt.datetime | None = None) -> TransferRequest:
+    """Withdraw an open request (the caller decides who may). A request already carried out or
+    withdrawn is a 409."""
+    now = now or timezone.now()
+    _request, _rooms, placement = _lock_placement(transfer_request.placement)
+    tr = TransferRequest.objects.select_for_update().get(pk=transfer_request.pk)
+    if tr.status != TransferRequestStatus.OPEN:
+        raise Conflict(_("Deze aanvraag is al %(status)s.") % {"status": tr.get_status_display().lower()},
+                       code="invalid_transition")
+    _cancel(tr, placement=placement, user=user, now=now, why=_("Aanvraag ingetrokken"))
+    return tr
 
 
 # --- reconciliation ---------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from locations.models import Location
 from locations.selectors import location_qs_for, region_qs_for
 from rcvs.errors import ApplicationError, Conflict, add_to_form
 
-from . import matching, notifications, selectors, services
+from . import matching, notifications, origins, selectors, services
 from . import supra as supra_module
 from .forms import (
     CancelForm,
@@ -304,7 +304,20 @@ def queue(request: HttpRequest) -> HttpResponse:
         _active_placements_prefetch()))
     rows = [{"request": r, "household": _household_summary(r), "placement": next(iter(r.active_placements), None),
              "arrival_in": timeuntil(r.expected_arrival, depth=1)} for r in requests]
-    return render(request, "placements/queue.html", {"rows": rows, "now": timezone.now()})
+    asked = list(selectors.open_transfer_requests(user=request.user))
+    described = origins.describe(request.user, asked)
+    transfers = [{"transfer_request": tr, "placement": tr.placement, "request": tr.placement.request,
+                  "household": _household_summary(tr.placement.request), "origin": described.get(tr.pk)}
+                 for tr in asked]
+    return render(request, "placements/queue.html", {"rows": rows, "transfers": transfers, "now": timezone.now()})
+
+
+def _transfer_request_context(request: HttpRequest, placement: Placement) -> dict[str, Any]:
+    """The open request to move this placement, and where it came from as this viewer may see it
+    (a case number for all; a link to the case only for those who may open it)."""
+    asked = selectors.open_transfer_request_of(placement)
+    origin = origins.describe(request.user, [asked]).get(asked.pk) if asked else None
+    return {"transfer_request": asked, "transfer_origin": origin}
 
 
 def _render_new(request: HttpRequest, form: RequestForm, formset: Any, *, panel: dict[str, Any] | None = None,
@@ -651,7 +664,7 @@ def _render_placement(request: HttpRequest, placement: Placement, *, failed: for
         "contact": contact,
         "household": _household_summary(placement.request),
         "can_place": can_place,
-        "can_move": selectors.can_move(request.user),
+        "can_move": selectors.can_move_placement(request.user, placement),
         "can_stay": selectors.can_register_stay(request.user, placement),
         "confirmation_text": notifications.confirmation_text(placement) if can_place else "",
         "confirm_form": ConfirmForm(initial={"notify_location": bool(contact and contact.email)}),
@@ -660,6 +673,7 @@ def _render_placement(request: HttpRequest, placement: Placement, *, failed: for
         "release_form": ReasonForm(),
         "failed": failed,
         **_transferred_to(request, placement),
+        **(_transfer_request_context(request, placement) if can_place else {}),
         "events": [],
     }
     if can_place:
@@ -738,9 +752,15 @@ def placement_release(request: HttpRequest, uuid: UUID) -> HttpResponse:
 
 def _movable(request: HttpRequest, uuid: UUID) -> Placement:
     placement = _placement_for(request, uuid)
-    if not selectors.can_move(request.user):
-        raise Http404  # transfers and swaps are the coordinators' work
+    if not selectors.can_move_placement(request.user, placement):
+        raise Http404  # the coordinators' work; the belteam's only when someone asked for it
     return placement
+
+
+def _only_if_asked(request: HttpRequest) -> bool:
+    """A placing user who is not a coordinator moves only while a request is open: the service
+    checks that again under its locks (the request may be withdrawn between page and click)."""
+    return not selectors.can_move(request.user)
 
 
 @login_required
@@ -752,7 +772,8 @@ def placement_transfer(request: HttpRequest, uuid: UUID) -> HttpResponse:
         try:
             new = services.placement_transfer(user=request.user, placement=placement,
                                               allocation=_parse_allocation(request.POST.get("allocation", "")),
-                                              reason=form.cleaned_data["reason"])
+                                              reason=form.cleaned_data["reason"],
+                                              require_transfer_request=_only_if_asked(request))
         except services.NotAvailable as error:
             not_available, status = _why_not(error), 409
         except ApplicationError as error:
@@ -770,7 +791,7 @@ def placement_transfer(request: HttpRequest, uuid: UUID) -> HttpResponse:
         "rooms": list(placement.rooms.filter(active=True).select_related("room")),
         "household": _household_summary(placement.request),
         "place_form": "transfer-form", "place_label": _("Verplaatsen"), "forward_in_form": False,
-        "hide_forward": True,
+        "hide_forward": True, **_transfer_request_context(request, placement),
     }, status=status)
 
 
@@ -786,7 +807,8 @@ def placement_swap(request: HttpRequest, uuid: UUID) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             new, _other = services.placement_swap(user=request.user, first=placement, second=form.cleaned_data["other"],
-                                                  reason=form.cleaned_data["reason"])
+                                                  reason=form.cleaned_data["reason"],
+                                                  require_transfer_request=_only_if_asked(request))
         except ApplicationError as error:
             add_to_form(form, error)
             status = _status_of(error)
@@ -797,7 +819,8 @@ def placement_swap(request: HttpRequest, uuid: UUID) -> HttpResponse:
     return render(request, "placements/swap.html", {
         "placement": placement, "form": form, "has_others": others.exists(),
         "rooms": list(placement.rooms.filter(active=True).select_related("room")),
-        "household": _household_summary(placement.request)}, status=status)
+        "household": _household_summary(placement.request), **_transfer_request_context(request, placement)},
+        status=status)
 
 
 # --- residents of a location ------------------------------------------------------------------
