@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from locations.models import Region, TimeStamped
-from placements.models import HouseholdMember, PlacementRequest, Urgency
+from placements.models import HouseholdMember, PlacementRequest, TransferRequest, Urgency
 
 
 class CaseCategory(TimeStamped):
@@ -429,3 +429,23 @@ class RetentionRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ran_at:%Y-%m-%d %H:%M}"
+
+
+class CaseTransfer(models.Model):
+    """A transfer or swap asked for from a case: links the case to the placements'
+    TransferRequest (which carries no case content, only a reason category, for the belteam).
+    Removing a case (retention) removes the link, not the request: the placements record of
+    what was asked and done stays."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transfers", verbose_name=_("casus"))
+    transfer_request = models.OneToOneField(TransferRequest, on_delete=models.PROTECT, related_name="case_link",
+                                            verbose_name=_("aanvraag overplaatsing"))
+    created_at = models.DateTimeField(_("gevraagd op"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("overplaatsing vanuit casus")
+        verbose_name_plural = _("overplaatsingen vanuit casussen")
+
+    def __str__(self) -> str:
+        return f"{self.case} → {self.transfer_request}"

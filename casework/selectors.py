@@ -32,6 +32,7 @@ from .models import (
     CaseEntry,
     CaseEntryVersion,
     CaseShare,
+    CaseTransfer,
     LegalBasis,
     Referral,
     ReferralStatus,
@@ -369,3 +370,17 @@ def case_counts(*, region: Region | int, period_start: dt.date, period_end: dt.d
         counter[tuple(values[d] for d in by)] += 1
     return [{**dict(zip(by, key, strict=True)), "count": n, "display": small_count(n)}
             for key, n in sorted(counter.items())]
+
+
+# --- transfer requests asked from a case ------------------------------------------------------
+
+def transfer_requests_of(case: Case) -> QuerySet[CaseTransfer]:
+    """The transfers and swaps asked from this case, newest first, with their placements' state
+    (the request, where the household was, where it went). For the case page: the caller has
+    fetched the case through case_qs_for. Link the transfer page only for a viewer who may open
+    the placement (placements.selectors.placement_qs_for)."""
+    return (CaseTransfer.objects.filter(case=case)
+            .select_related("transfer_request", "transfer_request__placement__location",
+                            "transfer_request__result_placement__location", "transfer_request__requested_by",
+                            "transfer_request__done_by")
+            .order_by("-created_at", "-pk"))

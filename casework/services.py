@@ -25,7 +25,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from locations.models import Region
-from placements.models import HouseholdMember, PlacementRequest, Urgency
+from placements.models import (
+    ACTIVE_PLACEMENT_STATUSES,
+    HouseholdMember,
+    Placement,
+    PlacementRequest,
+    TransferKind,
+    TransferOrigin,
+    Urgency,
+)
+from placements.services import transfer_request_cancel, transfer_request_create
 from rcvs.accounts.models import Role
 from rcvs.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 
@@ -41,6 +50,7 @@ from .models import (
     CaseEntryVersion,
     CaseShare,
     CaseStatus,
+    CaseTransfer,
     ClosedReason,
     EntryKind,
     Referral,
@@ -632,10 +642,76 @@ def signal_share_create(*, user: User, case: Case, text: str, now: dt.datetime |
     return share
 
 
+# --- transfer requests ----------------------------------------------------------------------------
+#
+# From a case a coordinator or mental coach asks the belteam to transfer or swap the household.
+# The placements TransferRequest carries only a reason category, never case content; the link
+# to the case is CaseTransfer, on this side. Lock order: the case first (as every casework
+# write), then placements' own order (request → rooms → placement → transfer request).
+
+# The reason the belteam sees for a case in a special category (health, trauma, substance use,
+# care): the category itself would tell them something about a resident's health (AVG art. 9),
+# which the belteam may never see. Other categories ("overlast", "schoolverzuim") are shown.
+CONFIDENTIAL_REASON = "vertrouwelijk"
+
+
+def transfer_reason_for(case: Case) -> str:
+    """The one word the belteam sees as the reason: the category code, or "vertrouwelijk"."""
+    return CONFIDENTIAL_REASON if case.category.special_category else case.category.code
+
+
+def _active_placement_of(case: Case) -> Placement | None:
+    return Placement.objects.filter(request_id=case.household_id, status__in=ACTIVE_PLACEMENT_STATUSES).first()
+
+
+def _require_caseload(user: User, case: Case) -> None:
+    if not selectors.in_caseload(user, case):
+        raise PermissionDenied(_("Alleen de eigenaar en medewerkers van de casus vragen een overplaatsing aan."),
+                               code="not_in_caseload")
+
+
+@transaction.atomic
+def case_request_transfer(*, user: User, case: Case, kind: str, now: dt.datetime | None = None) -> CaseTransfer:
+    """Ask the belteam to transfer (kind "transfer") or swap ("swap") the household of the case.
+    Only a coordinator or mental coach of the case's own caseload, on an open case whose
+    household is placed (confirmed or arrived); one open request per placement."""
+    now = now or timezone.now()
+    if kind not in TransferKind.values:
+        raise _invalid("kind", _("Kies overplaatsing of ruil."))
+    _require_casework(user, case.region_id)
+    case = _lock_case(case)
+    _require_open(case)
+    _require_caseload(user, case)
+    placement = _active_placement_of(case)
+    if placement is None:
+        raise Conflict(_("Dit huishouden heeft nu geen plaatsing; een overplaatsing aanvragen kan niet."),
+                       code="no_placement")
+    transfer_request = transfer_request_create(user=user, placement=placement, kind=kind,
+                                               reason_category=transfer_reason_for(case),
+                                               origin=TransferOrigin.CASE, now=now)
+    link = CaseTransfer.objects.create(case=case, transfer_request=transfer_request, created_at=now)
+    _touch(case, now)
+    return link
+
+
+@transaction.atomic
+def case_cancel_transfer(*, user: User, case_transfer: CaseTransfer, now: dt.datetime | None = None) -> CaseTransfer:
+    """Withdraw an open request asked from the case (its caseload only)."""
+    now = now or timezone.now()
+    case = case_transfer.case
+    _require_casework(user, case.region_id)
+    case = _lock_case(case)
+    _require_caseload(user, case)
+    transfer_request_cancel(user=user, transfer_request=case_transfer.transfer_request, now=now)
+    _touch(case, now)
+    case_transfer.transfer_request.refresh_from_db()
+    return case_transfer
+
+
 __all__ = [
     "NO_LEGAL_BASIS_MESSAGE", "OPEN_CASE_STATUSES", "ReadNotLogged", "case_assign", "case_close", "case_create",
     "case_log_read", "case_log_reads", "case_open_for_read", "case_reopen", "case_set_status", "case_share_create",
     "case_share_revoke", "case_update", "entry_add", "entry_edit", "referral_accept", "referral_answer",
     "read_log_purge", "referral_complete", "referral_create", "referral_reject", "share_create", "share_revoke",
-    "signal_share_create",
+    "signal_share_create", "case_request_transfer", "case_cancel_transfer", "transfer_reason_for",
 ]

@@ -23,4 +23,6 @@ urlpatterns = [
     path("<uuid:uuid>/delen/<uuid:share_uuid>/intrekken/", views.share_revoke, name="share_revoke"),
     # --- subject access (cw-retention)
     path("inzage/", views.subject_access, name="subject_access"),
+    path("<uuid:uuid>/overplaatsing/", views.transfer_request, name="transfer_request"),
+    path("<uuid:uuid>/overplaatsing/<uuid:transfer_uuid>/intrekken/", views.transfer_cancel, name="transfer_cancel"),
 ]

@@ -579,3 +579,36 @@ def subject_access(request: HttpRequest) -> HttpResponse:
                                 content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
     return _no_store(response)
+
+
+# --- transfer requests ---------------------------------------------------------------------------
+# (cw-transfer) Ask the belteam for a transfer or swap from the case page; the section on the
+# case page is the `{% case_transfers case %}` tag (casework/templatetags/casework_transfers.py).
+
+class TransferRequestForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Soort"), choices=[("transfer", _("Overplaatsing")), ("swap", _("Ruil"))],
+                             error_messages={"required": _("Kies overplaatsing of ruil."),
+                                             "invalid_choice": _("Kies overplaatsing of ruil.")})
+
+
+@casework_page
+@require_POST
+def transfer_request(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    return _case_action(
+        request, uuid, form=TransferRequestForm(request.POST), form_name="transfer_form",
+        run=lambda case, data: services.case_request_transfer(user=request.user, case=case, kind=data["kind"]),
+        success=_("De aanvraag staat in de wachtrij van het belteam."))
+
+
+@casework_page
+@require_POST
+def transfer_cancel(request: HttpRequest, uuid: UUID, transfer_uuid: UUID) -> HttpResponse:
+    def run(case: Case, data: dict[str, Any]) -> None:
+        from .models import CaseTransfer
+
+        link = get_object_or_404(CaseTransfer.objects.select_related("transfer_request", "case"),
+                                 case=case, transfer_request__uuid=transfer_uuid)
+        services.case_cancel_transfer(user=request.user, case_transfer=link)
+
+    return _case_action(request, uuid, form=forms.Form(request.POST), form_name="transfer_cancel_form", run=run,
+                        success=_("De aanvraag is ingetrokken."))
