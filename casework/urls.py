@@ -21,6 +21,8 @@ urlpatterns = [
     path("<uuid:uuid>/toewijzen/", views.case_assign, name="case_assign"),
     path("<uuid:uuid>/delen/", views.share_add, name="share_add"),
     path("<uuid:uuid>/delen/<uuid:share_uuid>/intrekken/", views.share_revoke, name="share_revoke"),
+    path("<uuid:uuid>/signal/", views.signal_share, name="signal_share"),
+    path("<uuid:uuid>/signal/<uuid:share_uuid>/", views.signal_done, name="signal_done"),
     # --- subject access (cw-retention)
     path("inzage/", views.subject_access, name="subject_access"),
     path("<uuid:uuid>/overplaatsing/", views.transfer_request, name="transfer_request"),

@@ -501,6 +501,94 @@ def share_revoke(request: HttpRequest, uuid: UUID, share_uuid: UUID) -> HttpResp
                         success=_("Het delen is ingetrokken."))
 
 
+# --- SIGNAL -----------------------------------------------------------------------------------------
+# The anonymised summary for the inter-regional SIGNAL group (casework/signal.py): the help asked →
+# a draft the user reviews and edits → the server scrubs it again and stores it only when nothing
+# identifying is left → the final text with a copy button. Coordinators and mental coaches only.
+
+from .models import SignalShare  # noqa: E402 - this section's own imports, kept with it
+from .signal import HELP_ASKED_MAX, TEXT_MAX, Findings, SignalRefused, build_draft, signal_share_submit  # noqa: E402
+
+
+class SignalHelpForm(forms.Form):
+    help_asked = forms.CharField(
+        label=_("Hulpvraag"), max_length=HELP_ASKED_MAX, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Wat vraagt u aan de andere regio's? Zonder namen, data, nummers of plaatsen."),
+        error_messages={"required": _("Beschrijf de hulpvraag.")})
+
+
+class SignalTextForm(forms.Form):
+    text = forms.CharField(
+        label=_("Samenvatting voor SIGNAL"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 12}),
+        help_text=_("Lees en bewerk de tekst. Wat het systeem herkende is vervangen door […]; namen van "
+                    "anderen of beschrijvingen die iemand herkenbaar maken herkent het niet."),
+        error_messages={"required": _("De samenvatting is leeg.")})
+
+
+def _signal_case(request: HttpRequest, uuid: UUID) -> Case:
+    """A case of the user's caseload or region (the SIGNAL share is casework, not for a gemeente
+    user with a share: 404, as for everyone else without casework rights)."""
+    _require_casework(request)
+    return _case_for(request, uuid)
+
+
+def _signal_page(request: HttpRequest, case: Case, *, help_form: SignalHelpForm | None = None,
+                 text_form: SignalTextForm | None = None, findings: Findings | None = None,
+                 status: int = 200) -> HttpResponse:
+    return render(request, "casework/signal.html", {
+        "case": case, "help_form": help_form or SignalHelpForm(), "text_form": text_form,
+        "findings": findings.labels() if findings else [],
+    }, status=status)
+
+
+@casework_page
+def signal_share(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    case = _signal_case(request, uuid)
+    try:
+        _open(request, case, [AccessPart.SIGNAL])
+    except Refused as refused:
+        return refused.response
+    step = request.POST.get("step") if request.method == "POST" else None
+    if step == "draft":
+        help_form = SignalHelpForm(request.POST)
+        if not help_form.is_valid():
+            return _signal_page(request, case, help_form=help_form, status=400)
+        draft, findings = build_draft(case=case, help_asked=help_form.cleaned_data["help_asked"])
+        return _signal_page(request, case, help_form=help_form, text_form=SignalTextForm(initial={"text": draft}),
+                            findings=findings)
+    if step == "share":
+        text_form = SignalTextForm(request.POST)
+        if not text_form.is_valid():
+            return _signal_page(request, case, text_form=text_form, status=400)
+        try:
+            share = signal_share_submit(user=request.user, case=case, text=text_form.cleaned_data["text"])
+        except SignalRefused as error:
+            # The textarea gets the scrubbed text back: the user reviews it once more.
+            text_form = SignalTextForm({"text": error.extra["scrubbed"]})
+            text_form.is_valid()
+            text_form.add_error("text", error.message)
+            return _signal_page(request, case, text_form=text_form, findings=Findings(error.extra["findings"]),
+                                status=400)
+        except ApplicationError as error:
+            add_to_form(text_form, error)
+            return _signal_page(request, case, text_form=text_form, status=_status_of(error))
+        return redirect("casework:signal_done", uuid=case.uuid, share_uuid=share.uuid)
+    if request.method == "POST":
+        return _signal_page(request, case, status=400)
+    return _signal_page(request, case)
+
+
+@casework_page
+def signal_done(request: HttpRequest, uuid: UUID, share_uuid: UUID) -> HttpResponse:
+    case = _signal_case(request, uuid)
+    share = get_object_or_404(SignalShare.objects.filter(case=case), uuid=share_uuid)
+    try:
+        _open(request, case, [AccessPart.SIGNAL])
+    except Refused as refused:
+        return refused.response
+    return render(request, "casework/signal_done.html", {"case": case, "share": share})
+
+
 # --- subject access ---------------------------------------------------------------------------------
 # Inzageverzoek (AVG art. 15): coordinators with the special-category right search a person by POST,
 # see a summary (no case content), and download the dossier as JSON or PDF with a second POST that
