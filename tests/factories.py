@@ -159,9 +159,21 @@ def _case_household(case):
     return make_request(region=RegionFactory(), members=None)
 
 
+def ensure_case_categories():
+    """The categories are seeded by a data migration (casework 0003); a transactional test's flush
+    (TRUNCATE) empties the table for every test after it, so tests put them back with this."""
+    import importlib
+
+    from django.apps import apps
+
+    seed = importlib.import_module("casework.migrations.0003_seed_categories").seed
+    seed(apps, None)
+
+
 def _case_category():
     from casework.models import CaseCategory
 
+    ensure_case_categories()
     return CaseCategory.objects.get(code="overlast")
 
 

@@ -14,7 +14,7 @@ from casework.models import CaseCategory
 from casework.services import case_create
 from placements.services import placement_confirm, placement_reserve
 from rcvs.accounts.models import Role
-from tests.factories import LegalBasisFactory, UserFactory, make_request
+from tests.factories import LegalBasisFactory, UserFactory, ensure_case_categories, make_request
 
 FAMILY = [
     {"first_name": "Iryna", "last_name": "Bondarenko-Test", "date_of_birth": dt.date(1988, 5, 17), "sex": "f",
@@ -34,6 +34,7 @@ def place(*, user, region, room, members=None):
 
 @pytest.fixture
 def cw(world, personas):
+    ensure_case_categories()  # a transactional test before this one may have flushed the seeded rows
     make = UserFactory
     coach = make(username="coach", role=Role.MENTAL_COACH, regions=[world.noord])
     coach_zuid = make(username="coach_zuid", role=Role.MENTAL_COACH, regions=[world.zuid])
@@ -56,6 +57,7 @@ def cw(world, personas):
 
 
 def category(code: str) -> CaseCategory:
+    ensure_case_categories()
     return CaseCategory.objects.get(code=code)
 
 
