@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 from casework import services
 from casework.models import Case, CaseAccess, CaseEntry, CaseEntryVersion, Referral
 from rcvs.accounts.services import api_token_create
-from tests.casework.conftest import open_case
+from tests.casework.conftest import open_case, place
 from tests.otp import verified_login, verified_token
 
 pytestmark = pytest.mark.django_db
@@ -157,6 +157,28 @@ def test_read_not_logged_serves_nothing(personas, case, monkeypatch):
     assert_error(response, 503, "read_not_logged")
     assert not CaseEntryVersion.objects.filter(text="Wordt niet bewaard").exists()
 
+
+def test_list_filters_by_status_category_place_and_owner(world, personas, cw, case):
+    other_household, _placement = place(user=personas.coordinator, region=world.noord, room=world.rooms_b[1])
+    elsewhere = open_case(user=personas.coordinator, household=other_household, code="schoolverzuim",
+                          owner=personas.coordinator)
+    closed = open_case(user=personas.coordinator, household=cw.household, owner=cw.coach)
+    services.case_close(user=personas.coordinator, case=closed, reason="opgelost")
+    client = api(personas.coordinator)
+
+    def listed(**params) -> set[str]:
+        response = client.get(API, params)
+        assert response.status_code == 200, response.content
+        return {row["uuid"] for row in response.json()["results"]}
+
+    assert listed() == {str(case.uuid), str(elsewhere.uuid), str(closed.uuid)}
+    assert listed(status="afgesloten") == {str(closed.uuid)}
+    assert listed(category="schoolverzuim") == {str(elsewhere.uuid)}
+    assert listed(municipality=world.mun_b.pk) == {str(elsewhere.uuid)}
+    assert listed(location=world.loc_a.pk) == {str(case.uuid), str(closed.uuid)}
+    assert listed(owner=cw.coach.pk) == {str(closed.uuid)}
+    assert listed(owner=cw.coach.pk, status="open") == set()
+    assert listed(category="bestaat-niet") == set()
 
 # --- break-glass ------------------------------------------------------------------------------------
 
