@@ -38,7 +38,6 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from locations.management.commands.seed_demo import DEMO_REGION_CODE, NATIONAL_REGIONS  # noqa: E402
 from locations.models import REALISED_STATUSES, Region, Room  # noqa: E402
 from locations.selectors import (  # noqa: E402
     OverviewFilters,
@@ -50,6 +49,7 @@ from locations.selectors import (  # noqa: E402
     regions_with_capacity,
 )
 from rcvs.accounts.models import User  # noqa: E402
+from reporting.management.commands.seed_demo import DEMO_REGION_CODE, NATIONAL_REGIONS  # noqa: E402
 
 
 @dataclass

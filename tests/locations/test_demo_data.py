@@ -20,14 +20,6 @@ from django.db.models import Max, Min
 from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from locations.management.commands.seed_demo import (
-    BLOCK_REASONS,
-    DEMO_PASSWORD,
-    DEMO_USERS,
-    DRENTHE,
-    national_specs,
-    plan_region,
-)
 from locations.models import (
     REALISED_STATUSES,
     ContactPerson,
@@ -50,6 +42,14 @@ from locations.selectors import (
     regions_with_capacity,
 )
 from rcvs.accounts.models import Role, User
+from reporting.management.commands.seed_demo import (
+    BLOCK_REASONS,
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    DRENTHE,
+    national_specs,
+    plan_region,
+)
 
 AS_OF = dt.date(2026, 3, 2)
 DRENTHE_CBS = {

@@ -1,6 +1,9 @@
 """Demo data: a synthetic region the size of Drenthe and, with --national, a synthetic country.
 
-    manage.py seed_demo [--national] [--seed N] [--as-of YYYY-MM-DD] [--quiet]
+    manage.py seed_demo [--national] [--seed N] [--as-of YYYY-MM-DD] [--quiet] [--keep-existing]
+
+It lives in `reporting`, the top app, because it builds the demo of every app below it
+(locations here, placements.demo, casework.demo): imports only flow downwards (STYLE.md).
 
 Only public facts are real: the names and CBS codes of the 12 Drenthe municipalities (with
 approximate population and land area) and the names of the 25 safety regions. Every location,
