@@ -7,6 +7,12 @@ class CaseworkConfig(AppConfig):
     verbose_name = _("Casuïstiek")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from .categories import ensure_categories_after_migrate
+
+        post_migrate.connect(ensure_categories_after_migrate, sender=self,
+                             dispatch_uid="casework.ensure_categories")
         # The belteam pages show where a transfer request came from without placements
         # importing casework (placements/origins.py).
         from placements import origins

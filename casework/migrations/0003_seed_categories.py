@@ -1,26 +1,14 @@
 """The categories of issue 7. Health-related ones are special-category (AVG art. 9): entries in
-such a case default to special. A beheerder can add more or deactivate these later."""
+such a case default to special. A beheerder can add more or deactivate these later. The list lives
+in casework/categories.py, which a post_migrate handler also applies after every migrate and flush."""
 
 from django.db import migrations
 
-CATEGORIES = [
-    # code, name, special_category
-    ("schoolverzuim", "Schoolverzuim", False),
-    ("geweldsincident", "Geweldsincident", False),
-    ("lichamelijke_beperking", "Lichamelijke beperking", True),
-    ("psychisch_trauma", "Psychisch / trauma", True),
-    ("middelengebruik", "Middelengebruik", True),
-    ("overlast", "Overlast", False),
-    ("zorg", "Zorg", True),
-    ("overig", "Overig", False),
-]
+from casework.categories import CATEGORIES, ensure_categories
 
 
 def seed(apps, schema_editor):
-    CaseCategory = apps.get_model("casework", "CaseCategory")
-    for position, (code, name, special) in enumerate(CATEGORIES, 1):
-        CaseCategory.objects.update_or_create(
-            code=code, defaults={"name": name, "special_category": special, "position": position * 10})
+    ensure_categories(apps.get_model("casework", "CaseCategory"))
 
 
 def unseed(apps, schema_editor):
