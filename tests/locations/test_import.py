@@ -817,7 +817,7 @@ def test_location_form_answers_a_taken_code_neutrally(world, personas, login):
     response = client.post(reverse("locations:create"), data)
 
     body = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400  # a form sent back with errors
     assert CODE_TAKEN in body
     assert_nothing_foreign(body)
     assert not Location.objects.filter(name="De Haven").exists()
