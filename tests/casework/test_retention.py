@@ -144,6 +144,25 @@ def test_special_entries_are_kept_while_the_household_stays_or_left_recently(cw,
     assert not CaseEntry.objects.filter(pseudonymised_at__isnull=False).exists()
 
 
+def test_a_household_transferred_within_the_region_has_not_left(cw, personas, world):
+    """A transfer ends the old placement (departed) and starts a new one: the household is still here."""
+    from placements.models import Placement
+    from placements.services import placement_transfer
+
+    case = open_case(user=cw.special, household=cw.household, code="zorg", owner=cw.special)
+    entry = entry_add(user=cw.special, case=case, kind="notitie", text="Rolstoel nodig na operatie")
+    old = placement_arrive(user=personas.coordinator, placement=cw.placement, at=timezone.now() - 400 * DAY)
+    placement_transfer(user=personas.coordinator, placement=old, allocation=[(world.rooms_b[1].pk, 3)],
+                       reason="Dichter bij school")
+    Placement.objects.filter(pk=old.pk).update(departed_on=timezone.localdate() - 300 * DAY)
+    backdate(entries=[entry], days_ago=400)
+
+    report = retention_apply(now=timezone.now())
+
+    assert report.entries_pseudonymised == 0
+    assert entry.versions.get().text == "Rolstoel nodig na operatie"
+
+
 def test_an_entry_added_after_the_departure_is_kept_for_the_full_period(cw, departed):
     case, special, _plain, _referral = departed
     late = CaseEntryFactory(case=case, special_category=True, text="Nagekomen bericht van de GGZ")
