@@ -7,6 +7,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
+from tests.casework.conftest import cw  # noqa: F401  (fixture)
 from tests.conftest import PASSWORD
 from tests.factories import room_set_occupants
 
@@ -59,3 +60,57 @@ def test_registry_pages_have_no_wcag_violations(page: Page, live_server, persona
     # Control: the checker does see a violation when there is one (an unlabelled input).
     page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', '<input type=text>')")
     assert axe.run(page, options=WCAG).violations_count >= 1
+
+
+def test_case_pages_have_no_wcag_violations(page: Page, live_server, personas, cw):  # noqa: F811
+    """The case pages (/casussen/), as a coordinator who passed the second factor: dashboard with
+    filters and a search, new case, the case page with entries, referral and share, an entry edit,
+    the break-glass form, and a gemeente user's read-only view of a shared case."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from casework import services
+    from tests.browser.test_casework_browser import login_with_second_factor
+    from tests.casework.conftest import open_case
+
+    coordinator = personas.coordinator
+    case = open_case(user=coordinator, household=cw.household, owner=coordinator, code="psychisch_trauma")
+    entry = services.entry_add(user=coordinator, case=case, kind="notitie", text="Gesprek", special_category=False)
+    services.referral_create(user=coordinator, case=case, to_kind="wijkteam", to_organisation="Wijkteam")
+    services.share_create(user=coordinator, case=case, to_user=personas.gemeente_a, purpose="Onderwijs",
+                          until=timezone.localdate() + dt.timedelta(days=5))
+    other = open_case(user=coordinator, household=cw.household, owner=cw.colleague)
+    login_with_second_factor(page, live_server, coordinator, "/casussen/")
+    base = f"{live_server.url}/casussen"
+    pages = {
+        "case-dashboard": f"{base}/",
+        "case-dashboard-filtered": f"{base}/?category=psychisch_trauma&status=open",
+        "case-new-search": f"{base}/nieuw/",
+        "case-new": f"{base}/nieuw/?plaatsing={cw.placement.uuid}",
+        "case-detail": f"{base}/{case.uuid}/",
+        "case-entry-edit": f"{base}/{case.uuid}/aantekening/{entry.uuid}/wijzigen/",
+        "case-break-glass": f"{base}/{other.uuid}/",
+    }
+    axe, problems = Axe(), {}
+    for name, url in pages.items():
+        page.goto(url)
+        assert page.locator("h1").count() == 1 and "2fa" not in page.url, name
+        results = axe.run(page, options=WCAG)
+        if results.violations_count:
+            problems[name] = results.generate_report()
+    page.goto(pages["case-new-search"])
+    page.get_by_role("button", name="Zoeken").click()  # empty search: the error summary
+    results = axe.run(page, options=WCAG)
+    if results.violations_count:
+        problems["case-new-search-with-errors"] = results.generate_report()
+
+    page.context.clear_cookies()
+    login_with_second_factor(page, live_server, personas.gemeente_a, "/casussen/")
+    for name, url in {"case-shared-dashboard": f"{base}/", "case-shared-detail": f"{base}/{case.uuid}/"}.items():
+        page.goto(url)
+        assert case.number in page.locator("main").inner_text(), name  # the real page, not a 404
+        results = axe.run(page, options=WCAG)
+        if results.violations_count:
+            problems[name] = results.generate_report()
+    assert not problems, "\n\n".join(f"== {name}\n{report}" for name, report in problems.items())
