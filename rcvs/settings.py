@@ -224,6 +224,13 @@ if TESTING:
     _db_options["options"] = (_db_options.get("options", "") + " -c rcvs.allow_truncate=on").strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Cache: the API throttles (token endpoint) count in it. With CACHE_URL (Redis) every gunicorn
+# worker shares one count; without it each process counts for itself (development, tests).
+CACHE_URL = env_str("CACHE_URL")
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                          "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}}
+
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -388,6 +395,10 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-dispatch-pending": {
         "task": "outbox.tasks.dispatch_pending",
         "schedule": 60.0,
+    },
+    "purge-expired-api-tokens": {
+        "task": "rcvs.accounts.tasks.purge_expired_api_tokens",
+        "schedule": crontab(hour=3, minute=10),
     },
     # Casework retention (casework/retention.py): nightly, when hardly anyone works in cases.
     "casework-apply-retention": {
