@@ -106,7 +106,9 @@ def test_months_before_keeps_to_the_calendar():
 
 def test_special_entries_of_a_household_that_left_are_pseudonymised_everywhere(cw, departed):
     case, special, plain, referral = departed
-    assert rows_containing("PTSS") and rows_containing("nachtmerries")
+    closed = open_case(user=cw.special, household=cw.household, code="overlast", owner=cw.special)
+    case_close(user=cw.special, case=closed, reason="vertrokken", note="Vertrokken na opname in kliniek")
+    assert rows_containing("PTSS") and rows_containing("nachtmerries") and rows_containing("kliniek")
 
     report = retention_apply(now=timezone.now())
 
@@ -117,12 +119,15 @@ def test_special_entries_of_a_household_that_left_are_pseudonymised_everywhere(c
     assert plain.versions.get().text == PLAIN  # not special: kept until the case is removed
     referral.refresh_from_db()
     assert referral.note == PSEUDONYMISED_MARKER
-    assert (report.entries_pseudonymised, report.versions_pseudonymised, report.free_texts_pseudonymised) == (1, 2, 1)
+    closed.refresh_from_db()
+    assert closed.closed_note == PSEUDONYMISED_MARKER
+    assert (report.entries_pseudonymised, report.versions_pseudonymised, report.free_texts_pseudonymised) == (1, 2, 2)
     assert report.cases_deleted == 0
     # No copy anywhere: not in a history table, not in the read log, nowhere.
     assert rows_containing("PTSS") == {}
     assert rows_containing("angstklachten") == {}
     assert rows_containing("nachtmerries") == {}
+    assert rows_containing("kliniek") == {}
     assert Case.objects.filter(pk=case.pk).exists()
 
 
@@ -336,3 +341,48 @@ def test_retention_runs_are_read_only_for_a_superuser_in_the_admin(cw, client):
     assert client.post(f"/admin/casework/retentionrun/{run.pk}/delete/", {"post": "yes"}).status_code == 403
     run.refresh_from_db()
     assert run.cases_deleted == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_version_written_while_the_job_runs_is_pseudonymised_too(cw, personas):
+    """An edit in progress holds the case and the entry (as entry_edit does). The job waits for
+    those locks and re-reads under them, so the version the edit adds does not escape."""
+    import threading
+
+    case = open_case(user=cw.special, household=cw.household, code="psychisch_trauma", owner=cw.special)
+    entry = entry_add(user=cw.special, case=case, kind="huisbezoek", text=SPECIAL)
+    leave(personas.coordinator, cw.placement, days_ago=7 * 31)
+    backdate(entries=[entry], days_ago=7 * 31 + 5)
+    locked, done = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def edit_in_progress() -> None:
+        try:
+            with transaction.atomic():
+                Case.objects.select_for_update().get(pk=case.pk)
+                CaseEntry.objects.select_for_update().get(pk=entry.pk)
+                locked.set()
+                # Wait (at most 10 s) until the job is blocked on our locks, then add a version.
+                with connection.cursor() as cursor:
+                    for _attempt in range(200):
+                        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                       "AND datname = current_database()")
+                        if cursor.fetchone()[0]:
+                            break
+                        done.wait(0.05)
+                CaseEntryVersion.objects.create(entry_id=entry.pk, number=2, text=SPECIAL_V2, author=cw.special)
+        except BaseException as exc:  # noqa: BLE001 - asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    editor = threading.Thread(target=edit_in_progress)
+    editor.start()
+    assert locked.wait(10)
+    report = retention_apply(now=timezone.now())
+    editor.join(30)
+
+    assert not errors, errors
+    assert report.versions_pseudonymised == 2
+    assert list(CaseEntryVersion.objects.filter(entry_id=entry.pk).values_list("text", flat=True)) == [
+        PSEUDONYMISED_MARKER, PSEUDONYMISED_MARKER]
