@@ -505,3 +505,14 @@ def test_menu_shows_casuistiek_only_to_casework_users_and_shared_gemeente(case, 
     assert menu not in _client(personas.gemeente_a).get(reverse("locations:overview")).content.decode()
     _share(case, personas.gemeente_a, cw.special)
     assert menu in _client(personas.gemeente_a).get(reverse("locations:overview")).content.decode()
+
+
+def test_referral_note_and_close_note_only_for_those_who_may_see_special_data(case, cw, personas):
+    services.referral_create(user=cw.special, case=case, to_kind="huisarts_ggz", to_organisation="GGZ Noord",
+                             note="Verwijzing wegens PTSS-klachten")
+    services.case_close(user=cw.special, case=case, reason="overgedragen", note="Behandeling GGZ gestart")
+    owner_html = _client(personas.coordinator).get(_detail(case)).content.decode()
+    assert "GGZ Noord" in owner_html
+    assert "PTSS-klachten" not in owner_html and "Behandeling GGZ gestart" not in owner_html
+    special_html = _client(cw.special).get(_detail(case)).content.decode()
+    assert "PTSS-klachten" in special_html and "Behandeling GGZ gestart" in special_html
