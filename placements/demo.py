@@ -28,6 +28,7 @@ from .models import (
     RequestSource,
     RequestStatus,
     SupraRegionalRequest,
+    TransferRequest,
     Urgency,
 )
 
@@ -74,6 +75,9 @@ def clear_demo_households(region_codes: Iterable[str]) -> None:
     requests = PlacementRequest.objects.filter(region__code__in=list(region_codes))
     SupraRegionalRequest.objects.filter(Q(request__in=requests) | Q(region__code__in=list(region_codes))).delete()
     PlacementEvent.objects.filter(request__in=requests).delete()
+    # Asked-for transfers point at the placements (PROTECT) and go first.
+    TransferRequest.objects.filter(Q(placement__request__in=requests)
+                                   | Q(result_placement__request__in=requests)).delete()
     PlacementRoom.objects.filter(placement__request__in=requests).delete()
     Placement.objects.filter(request__in=requests, transferred_from__isnull=False).delete()
     Placement.objects.filter(request__in=requests).delete()

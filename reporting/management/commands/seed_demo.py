@@ -61,6 +61,7 @@ from django.utils.text import slugify
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.utils import bulk_create_with_history, get_history_manager_for_model
 
+from casework.demo import DemoCaseCounts, clear_demo_cases, create_demo_cases, has_demo_cases
 from locations.models import (
     REALISED_STATUSES,
     ContactPerson,
@@ -810,9 +811,11 @@ class Command(BaseCommand):
             with transaction.atomic():
                 region = Region.objects.get(code=DEMO_REGION_CODE)
                 users = ensure_demo_users(region)
+                # A demo database from before casework gets its cases once; existing ones stay.
+                cases = None if has_demo_cases(region) else create_demo_cases(region, seed=seed, as_of=as_of)
             if not quiet:
                 self._summary(region, users, SyncCounts(), [], seed=seed, as_of=as_of,
-                              seconds=time.perf_counter() - started)
+                              seconds=time.perf_counter() - started, cases=cases)
             return
 
         drenthe_plan = plan_region(DRENTHE, seed=seed, as_of=as_of)
@@ -821,6 +824,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             # Residents are real placements; they are rebuilt with the rooms they live in.
             all_plans = [drenthe_plan, *national_plans]
+            # Cases hang on the households (PROTECT) and go first, read log included.
+            clear_demo_cases(p.spec.code for p in all_plans)
             clear_demo_households(p.spec.code for p in all_plans)
             counts = apply_plans([drenthe_plan], history=True, now=now)
             if national_plans:
@@ -830,13 +835,14 @@ class Command(BaseCommand):
             region = Region.objects.get(code=DEMO_REGION_CODE)
             create_demo_queue(region, as_of=as_of, now=now)
             users = ensure_demo_users(region)
+            cases = create_demo_cases(region, seed=seed, as_of=as_of)
         analyze_tables()
         if not quiet:
             self._summary(region, users, counts, national_plans, seed=seed, as_of=as_of,
-                          seconds=time.perf_counter() - started)
+                          seconds=time.perf_counter() - started, cases=cases)
 
     def _summary(self, region: Region, users: list[User], counts: SyncCounts, national_plans: list[RegionPlan],
-                 *, seed: int, as_of: dt.date, seconds: float) -> None:
+                 *, seed: int, as_of: dt.date, seconds: float, cases: DemoCaseCounts | None = None) -> None:
         write = self.stdout.write
         capacity = region_capacity(region)
         statuses = Counter(Location.objects.filter(municipality__region=region).values_list("status", flat=True))
@@ -854,6 +860,10 @@ class Command(BaseCommand):
             locations = Location.objects.filter(municipality__region__code__in=codes).count()
             write(f"  landelijk: {len(codes)} regio's, {_n(locations)} locaties, {_n(total.realised)} "
                   f"gerealiseerde bedden (bezettingsgraad {_pct(total.occupancy_rate)})")
+        if cases is not None:
+            write(f"  casussen: {cases.cases} over {len(cases.categories)} categorieën, {cases.entries} aantekeningen, "
+                  f"{cases.referrals} verwijzingen, {cases.shares} gedeeld met een gemeente, "
+                  f"{cases.signal_shares} SIGNAL-meldingen, {cases.transfer_requests} overplaatsingsaanvragen")
         duration = f"{seconds:.1f}".replace(".", ",")
         write(f"  wijzigingen: {_n(counts.created)} nieuw, {_n(counts.updated)} gewijzigd, "
               f"{_n(counts.deleted)} verwijderd ({duration} s)")
