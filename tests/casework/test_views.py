@@ -364,6 +364,9 @@ def test_add_entry_without_text_is_a_dutch_400(case, personas):
     response = _post(personas.coordinator, "entry_add", case, {"kind": "notitie", "text": ""})
     assert response.status_code == 400 and "Schrijf de aantekening." in response.content.decode()
     assert CaseEntry.objects.filter(case=case).count() == 2
+    # The page shown again with the error shows the case: that read is logged too.
+    assert PLAIN_TEXT in response.content.decode()
+    assert _reads(case, user_id=personas.coordinator.pk, part="case").count() == 1
 
 
 def test_coordinator_without_the_right_cannot_mark_an_entry_special(case, personas):
@@ -516,3 +519,83 @@ def test_referral_note_and_close_note_only_for_those_who_may_see_special_data(ca
     assert "PTSS-klachten" not in owner_html and "Behandeling GGZ gestart" not in owner_html
     special_html = _client(cw.special).get(_detail(case)).content.decode()
     assert "PTSS-klachten" in special_html and "Behandeling GGZ gestart" in special_html
+
+
+def _every_url(case):
+    """Every case page and POST, with a body that would succeed for the owner."""
+    entry = CaseEntry.objects.filter(case=case).order_by("pk").first()
+    referral = services.referral_create(user=case.owner, case=case, to_kind="wijkteam", to_organisation="Wijkteam")
+    share = CaseShare.objects.filter(case=case).first()
+    until = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+    urls = [
+        ("get", reverse("casework:case_detail", args=[case.uuid]), {}),
+        ("post", reverse("casework:case_detail", args=[case.uuid]), {"reason": "Waarneming"}),
+        ("get", reverse("casework:entry_edit", args=[case.uuid, entry.uuid]), {}),
+        ("post", reverse("casework:entry_edit", args=[case.uuid, entry.uuid]), {"text": "Overschreven"}),
+        ("post", reverse("casework:entry_add", args=[case.uuid]), {"kind": "notitie", "text": "Erbij"}),
+        ("post", reverse("casework:referral_add", args=[case.uuid]), {"to_kind": "politie", "to_organisation": "P"}),
+        ("post", reverse("casework:referral_accept", args=[case.uuid, referral.uuid]), {}),
+        ("post", reverse("casework:referral_reject", args=[case.uuid, referral.uuid]), {"reason": "Nee"}),
+        ("post", reverse("casework:referral_complete", args=[case.uuid, referral.uuid]), {}),
+        ("post", reverse("casework:case_status", args=[case.uuid]), {"status": "in_behandeling"}),
+        ("post", reverse("casework:case_follow_up", args=[case.uuid]), {"follow_up_on": until, "urgency": "acute"}),
+        ("post", reverse("casework:case_assign", args=[case.uuid]), {"owner": ""}),
+        ("post", reverse("casework:share_add", args=[case.uuid]),
+         {"to_user": share.user_id if share else "", "purpose": "Doel", "until": until}),
+        ("post", reverse("casework:case_close", args=[case.uuid]), {"reason": "opgelost"}),
+        ("post", reverse("casework:case_reopen", args=[case.uuid]), {}),
+    ]
+    if share:
+        urls.append(("post", reverse("casework:share_revoke", args=[case.uuid, share.uuid]), {}))
+    return urls
+
+
+def _state(case):
+    case.refresh_from_db()
+    return (case.status, case.owner_id, case.follow_up_on, case.urgency,
+            CaseEntry.objects.filter(case=case).count(), sorted(
+                Referral.objects.filter(case=case).values_list("status", flat=True)),
+            sorted(CaseShare.objects.filter(case=case).values_list("revoked_at", flat=True), key=str),
+            sorted(CaseEntry.objects.filter(case=case).values_list("versions__text", flat=True)))
+
+
+@pytest.mark.parametrize("who", ["belteam", "bestuur", "beheerder", "outsider", "gemeente_a", "gemeente_b",
+                                 "coordinator_zuid", "coach_zuid"])
+def test_every_page_and_post_is_404_outside_scope_and_writes_nothing(case, cw, personas, who):
+    user = getattr(personas, who, None) or getattr(cw, who)
+    urls = _every_url(case)
+    before = _state(case)
+    reads = CaseAccess.objects.count()
+    client = _client(user)
+    for method, url, data in urls:
+        response = getattr(client, method)(url, data)
+        assert response.status_code == 404, (method, url)
+        assert case.summary not in response.content.decode()
+    assert _state(case) == before
+    assert CaseAccess.objects.count() == reads
+
+
+def test_every_page_and_post_of_a_shared_case_is_read_only_for_the_gemeente(case, cw, personas):
+    _share(case, personas.gemeente_a, cw.special)
+    urls = _every_url(case)
+    before = _state(case)
+    client = _client(personas.gemeente_a)
+    for method, url, data in urls:
+        response = getattr(client, method)(url, data)
+        if url == _detail(case):
+            assert response.status_code == 200
+        else:
+            assert response.status_code in (403, 404), (method, url, response.status_code)
+    assert _state(case) == before
+
+
+def test_every_page_and_post_needs_the_second_factor(case, cw, personas):
+    urls = _every_url(case)
+    before = _state(case)
+    reads = CaseAccess.objects.count()
+    client = Client()
+    client.force_login(personas.coordinator)
+    for method, url, data in urls:
+        response = getattr(client, method)(url, data)
+        assert response.status_code == 302 and "/accounts/2fa/" in response["Location"], (method, url)
+    assert _state(case) == before and CaseAccess.objects.count() == reads
