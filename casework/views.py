@@ -363,6 +363,8 @@ def entry_edit(request: HttpRequest, uuid: UUID, entry_uuid: UUID) -> HttpRespon
     entry = _entry_for(request, case, entry_uuid)
     if entry.author_id != request.user.pk:
         return render(request, "casework/read_only.html", {"not_author": True}, status=403)
+    if request.method == "POST" and not _may_act(request, case):
+        return _break_glass_page(request, case)
     latest = entry.versions.order_by("-number").first()
     form = EntryEditForm(request.POST or None, initial={"text": latest.text if latest else ""})
     status = 200

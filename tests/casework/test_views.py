@@ -599,3 +599,29 @@ def test_every_page_and_post_needs_the_second_factor(case, cw, personas):
         response = getattr(client, method)(url, data)
         assert response.status_code == 302 and "/accounts/2fa/" in response["Location"], (method, url)
     assert _state(case) == before and CaseAccess.objects.count() == reads
+
+
+def test_entry_time_is_taken_from_the_form_and_not_in_the_future(case, personas):
+    response = _post(personas.coordinator, "entry_add", case, {"kind": "huisbezoek", "text": "Bezoek",
+                                                               "occurred_at": "2026-01-05T14:30"})
+    assert response.status_code == 302
+    entry = CaseEntry.objects.get(versions__text="Bezoek")
+    assert timezone.localtime(entry.occurred_at).strftime("%d-%m-%Y %H:%M") == "05-01-2026 14:30"
+    later = (timezone.localtime() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    response = _post(personas.coordinator, "entry_add", case, {"kind": "notitie", "text": "Straks",
+                                                               "occurred_at": later})
+    assert response.status_code == 400 and "Het tijdstip ligt in de toekomst." in response.content.decode()
+    assert not CaseEntry.objects.filter(versions__text="Straks").exists()
+
+
+def test_an_author_outside_the_caseload_edits_only_after_a_break_glass_reason(case, cw, personas):
+    entry = CaseEntry.objects.get(versions__text=SPECIAL_TEXT)  # written by cw.special, a co-worker
+    services.case_assign(user=personas.coordinator, case=case, owner=personas.coordinator, co_workers=[])
+    url = reverse("casework:entry_edit", args=[case.uuid, entry.uuid])
+    client = _client(cw.special)
+    response = client.post(url, {"text": "Aangepast"})
+    assert response.status_code == 403 and "Reden om deze casus in te zien" in response.content.decode()
+    assert client.get(url).status_code == 403
+    assert not entry.versions.filter(text="Aangepast").exists()
+    client.post(_detail(case), {"reason": "Eigen aantekening corrigeren"})
+    assert client.post(url, {"text": "Aangepast"}).status_code == 302
