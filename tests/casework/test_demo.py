@@ -38,7 +38,8 @@ from casework.services import case_log_read
 from casework.signal import scrub
 from locations.models import Region
 from placements.demo import DEMO_PREFIX
-from placements.models import HouseholdMember, TransferRequest
+from placements.models import HouseholdMember, Placement, PlacementStatus, TransferRequest
+from placements.services import transfer_request_create
 from rcvs.accounts.models import User
 
 AS_OF = dt.date(2026, 3, 2)
@@ -189,6 +190,10 @@ def test_demo_reset_works_with_read_log_rows_and_gives_the_same_data(drenthe, de
     case = Case.objects.filter(region=drenthe).first()
     coordinator = User.objects.get(username="coordinator")
     case_log_read(user=coordinator, case=case, part=AccessPart.CASE, channel="page")  # a read "today"
+    # A transfer request asked outside casework (PROTECT on its placement) does not block the reset.
+    placement = Placement.objects.filter(request__region=drenthe, status=PlacementStatus.ARRIVED,
+                                         transfer_requests__isnull=True).first()
+    transfer_request_create(user=coordinator, placement=placement, kind="transfer", reason_category="overig")
     seed(quiet=True)
     assert Case.objects.filter(region=drenthe).count() == DEMO_CASES
     assert casework_dump() == demo.dump  # deterministic, and the extra read is gone
