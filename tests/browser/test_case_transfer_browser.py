@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
@@ -15,6 +16,7 @@ from casework.models import CaseCategory
 from casework.services import case_create, entry_add
 from placements.models import TransferRequest, TransferRequestStatus
 from tests.browser.conftest import ARTIFACTS
+from tests.browser.test_accessibility import WCAG
 from tests.browser.test_csp import violations  # noqa: F401  (fixture)
 from tests.casework.conftest import FAMILY, place
 from tests.conftest import PASSWORD
@@ -44,6 +46,12 @@ def test_coordinator_asks_from_a_case_and_the_belteam_carries_it_out(
                        category=CaseCategory.objects.get(code="overlast"))
     entry_add(user=coordinator, case=case, kind="notitie", text=ENTRY_TEXT)
     case_path = f"/casussen/{case.uuid}/"
+    problems: dict[str, str] = {}
+
+    def axe(on: Page, name: str) -> None:
+        results = Axe().run(on, options=WCAG)
+        if results.violations_count:
+            problems[name] = results.generate_report()
 
     # The coordinator: password, then the code typed key by key, then the case page.
     _login(page, live_server, coordinator, case_path)
@@ -61,6 +69,7 @@ def test_coordinator_asks_from_a_case_and_the_belteam_carries_it_out(
     expect(page.locator(f"#transfer-{tr.uuid}")).to_contain_text("Open")
     expect(page.locator(f"#transfer-{tr.uuid}")).to_contain_text("overlast")
     page.locator("#overplaatsingen").scroll_into_view_if_needed()
+    axe(page, "case page with request")
     screenshot("case-transfer-asked")
 
     # The belteam, in a browser of its own: the queue shows the request and the category only.
@@ -80,6 +89,7 @@ def test_coordinator_asks_from_a_case_and_the_belteam_carries_it_out(
         body = belteam.content()
         assert SUMMARY not in body and ENTRY_TEXT not in body
         belteam.locator("#transfer-queue").scroll_into_view_if_needed()
+        axe(belteam, "queue with transfer requests")
         belteam.screenshot(path=str(ARTIFACTS / "case-transfer-belteam-queue.png"), full_page=True)
 
         # The existing transfer page, with where the request came from (no link, no content).
@@ -89,6 +99,7 @@ def test_coordinator_asks_from_a_case_and_the_belteam_carries_it_out(
         expect(belteam.locator("#transfer-request")).to_contain_text("overlast")
         body = belteam.content()
         assert SUMMARY not in body and ENTRY_TEXT not in body and "/casussen/" not in body
+        axe(belteam, "transfer page with request")
         belteam.screenshot(path=str(ARTIFACTS / "case-transfer-belteam-transfer-page.png"), full_page=True)
         belteam.get_by_label("Reden van de overplaatsing").fill("Gevraagd vanuit de casus")
         belteam.locator("li.candidate").first.get_by_role("button", name=re.compile("Verplaatsen")).click()
@@ -107,3 +118,4 @@ def test_coordinator_asks_from_a_case_and_the_belteam_carries_it_out(
     page.locator("#overplaatsingen").scroll_into_view_if_needed()
     screenshot("case-transfer-done")
     assert not violations, "\n".join(violations)
+    assert not problems, "\n\n".join(f"== {name}\n{report}" for name, report in problems.items())

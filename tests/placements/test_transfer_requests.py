@@ -245,6 +245,8 @@ def test_belteam_with_an_open_request_carries_out_the_transfer(scene, personas, 
     url = reverse("placements:placement_transfer", args=[pair.uuid])
     page = client.get(url)
     assert page.status_code == 200 and "Overplaatsing gevraagd" in page.content.decode()
+    detail = client.get(reverse("placements:placement_detail", args=[pair.uuid])).content.decode()
+    assert url in detail and "Overplaatsing gevraagd" in detail
     response = client.post(url, {"reason": "Gevraagd", "allocation": f"{world.rooms_a[2].pk}:2"})
     assert response.status_code == 302
     tr.refresh_from_db()
