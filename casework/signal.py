@@ -8,7 +8,8 @@ the help asked. The user reviews and edits the draft; the server scrubs the subm
 again and refuses it while anything identifying remains.
 
 `scrub()` removes what it can recognise: the household members' names (first and last names,
-each part of a hyphenated name, with a Dutch or Ukrainian ending attached), dates in the common
+each part of a hyphenated name, with a Dutch or Ukrainian ending attached, in either script:
+"Ірина" for a registered "Iryna", and without accents), dates in the common
 Dutch, English and Ukrainian notations, the members' dates of birth in any order and separator,
 V-numbers (10 digits), BSNs (9 digits), phone numbers, e-mail addresses, web links, postcodes,
 the names, streets, places and postcodes of the region's locations and municipalities, room
@@ -190,20 +191,38 @@ def _normalise(text: str) -> str:
     return unicodedata.normalize("NFC", text or "")
 
 
-def _key(word: str) -> str:
-    return _normalise(word).casefold()
+# Ukrainian to Latin as in Ukrainian passports (KMU 2010), so that "Ірина" in a text matches
+# the registered "Iryna", and "Iryna" a name registered in Cyrillic. Only for comparing.
+_UK_FIRST = {"є": "ye", "ї": "yi", "й": "y", "ю": "yu", "я": "ya"}
+_UK = {"а": "a", "б": "b", "в": "v", "г": "h", "ґ": "g", "д": "d", "е": "e", "є": "ie", "ж": "zh", "з": "z",
+       "и": "y", "і": "i", "ї": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p",
+       "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
+       "щ": "shch", "ь": "", "ю": "iu", "я": "ia", "ы": "y", "э": "e", "ё": "io", "ъ": ""}
+
+
+def _unmarked(text: str) -> str:
+    """Without accents and other combining marks ("Kovalénko" → "kovalenko"), for comparing."""
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+def _keys(word: str) -> set[str]:
+    """How a word is compared with a name: case-folded, without marks, and transliterated."""
+    folded = _normalise(word).casefold()
+    latin = "".join(_UK_FIRST[c] if i == 0 and c in _UK_FIRST else _UK.get(c, c) for i, c in enumerate(folded))
+    return {_unmarked(folded), _unmarked(latin)}
 
 
 def _name_parts(names: Iterable[str]) -> tuple[set[str], set[str]]:
-    """(parts removed inside words, parts removed as whole words), casefolded."""
+    """(parts removed inside words, parts removed as whole words), as comparison keys."""
     inside: set[str] = set()
     whole: set[str] = set()
     for name in names:
         for part in WORD_RE.findall(_normalise(name)):
-            key = part.casefold()
-            if key in PARTICLES or len(key) < 2:
+            if part.casefold() in PARTICLES or len(part) < 2:
                 continue
-            (inside if len(key) >= SUBSTRING_MIN else whole).add(key)
+            for key in _keys(part):
+                if len(key) >= 2:
+                    (inside if len(key) >= SUBSTRING_MIN else whole).add(key)
     return inside, whole
 
 
@@ -256,9 +275,10 @@ class _Scrubber:
         and last name, "Bondarenko-Test") count and become one placeholder."""
         spans = []
         for match in WORD_RE.finditer(self.text):
-            key = match.group(0).casefold()
-            if key in whole or (key.endswith("s") and key[:-1] in whole) or any(p in key for p in inside):
-                spans.append([match.start(), match.end()])
+            for key in _keys(match.group(0)):
+                if key in whole or (key.endswith("s") and key[:-1] in whole) or any(p in key for p in inside):
+                    spans.append([match.start(), match.end()])
+                    break
         merged: list[list[int]] = []
         for span in spans:
             if merged and re.fullmatch(r"[\s\-‐‑'’]*", self.text[merged[-1][1]:span[0]]):

@@ -288,3 +288,12 @@ def test_outside_the_caseload_asks_for_a_reason_first(client, case, cw):
 def test_scrub_removes_the_date_of_birth_in_any_order_and_separator(written):
     out, findings = scrub_terms(f"geboren {written} in Kyiv", Terms(dates_of_birth=(dt.date(1988, 5, 17),)))
     assert out == f"geboren {PLACEHOLDER} in Kyiv" and findings.counts == {"date": 1}
+
+
+@pytest.mark.parametrize(("registered", "written"), [
+    (("Iryna", "Bondarenko-Test"), "Ірина Бондаренко"), (("Sofiia",), "Софія"),
+    (("Олена", "Коваленко"), "Olena Kovalenko"), (("Yurii",), "Юрій"), (("Kovalenko",), "KOVALÉNKO"),
+])
+def test_scrub_matches_names_across_scripts_and_accents(registered, written):
+    out, findings = scrub_terms(f"Gesprek met {written} gehad.", Terms(names=registered))
+    assert out == f"Gesprek met {PLACEHOLDER} gehad." and findings.counts == {"name": 1}
