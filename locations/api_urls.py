@@ -5,6 +5,9 @@ from rest_framework.routers import DefaultRouter
 from . import api
 
 router = DefaultRouter()
+# No `.json` twins of the routes: the API speaks JSON only, and the viewsets' write methods take no
+# `format` argument (PATCH /api/v1/rooms/1.json answered 500). The placements API has none either.
+router.include_format_suffixes = False
 router.register("regions", api.RegionViewSet, basename="api-region")
 router.register("municipalities", api.MunicipalityViewSet, basename="api-municipality")
 router.register("locations", api.LocationViewSet, basename="api-location")
