@@ -253,6 +253,29 @@ def _entries(request: HttpRequest, case: Case) -> list[dict[str, Any]]:
     return rows
 
 
+READ_GROUP_WINDOW = 2  # seconds: the parts logged for one page view
+
+
+def _grouped_reads(reads: list[CaseAccess]) -> list[dict[str, Any]]:
+    """One line per view in "wie heeft dit ingezien": the parts one page view logged (case
+    first, then special and history) within a moment, by the same user through the same path,
+    are shown together. Every row stays in the log; this only groups them for reading."""
+    lines: list[dict[str, Any]] = []
+    for access in reads:  # newest first
+        last = lines[-1] if lines else None
+        if (last is not None and not last["complete"] and last["access"].user_id == access.user_id
+                and last["access"].channel == access.channel and last["access"].break_glass == access.break_glass
+                and last["access"].reason == access.reason
+                and (last["first_at"] - access.at).total_seconds() <= READ_GROUP_WINDOW):
+            last["parts"].insert(0, access.get_part_display())
+            last["first_at"] = access.at
+            last["complete"] = access.part == AccessPart.CASE
+            continue
+        lines.append({"access": access, "parts": [access.get_part_display()], "first_at": access.at,
+                      "complete": access.part == AccessPart.CASE})
+    return lines
+
+
 def _render_case(request: HttpRequest, case: Case, *, reason: str = "", status: int = 200,
                  **forms_: forms.Form) -> HttpResponse:
     user = request.user
@@ -294,7 +317,7 @@ def _render_case(request: HttpRequest, case: Case, *, reason: str = "", status: 
             "today": timezone.localdate(),
         })
     if see_log:
-        context["reads"] = list(selectors.case_reads(case)[:READ_LOG_LIMIT])
+        context["reads"] = _grouped_reads(list(selectors.case_reads(case)[:READ_LOG_LIMIT]))
     context.update(forms_)
     context["failed"] = next((f for f in forms_.values() if f.errors), None)
     return render(request, "casework/case_detail.html", context, status=status)

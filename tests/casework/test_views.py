@@ -625,3 +625,14 @@ def test_an_author_outside_the_caseload_edits_only_after_a_break_glass_reason(ca
     assert not entry.versions.filter(text="Aangepast").exists()
     client.post(_detail(case), {"reason": "Eigen aantekening corrigeren"})
     assert client.post(url, {"text": "Aangepast"}).status_code == 302
+
+
+def test_read_log_shows_one_line_per_view_with_its_parts_but_keeps_every_row(case, cw, personas):
+    _client(cw.special).get(_detail(case))
+    _client(personas.coordinator).get(_detail(case))
+    html = _client(personas.coordinator).get(_detail(case)).content.decode()
+    log = html.split('id="read-log"')[1].split("</table>")[0]
+    body = log.split("<tbody>")[1]
+    assert body.count("<tr>") == 3  # three views ...
+    assert "Casus, Bijzondere persoonsgegevens, Wie heeft dit ingezien" in body
+    assert _reads(case).count() == 7  # ... of 3 + 2 + 2 rows (the current view is listed too)
