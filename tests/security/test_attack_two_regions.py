@@ -456,3 +456,19 @@ def test_a_format_suffix_on_a_registry_write_is_no_500(world, personas, method, 
     url = path.format(room=world.rooms_a[0].pk, location=world.loc_a.uuid)
     response = getattr(api, method)(url, {"beds": 2}, format="json")
     assert response.status_code == 404, (url, response.status_code)
+
+
+def test_the_token_endpoint_throttle_cannot_be_dodged_with_x_forwarded_for(db, settings):
+    """DRF's throttle names a client by the X-Forwarded-For header as sent when NUM_PROXIES is unset:
+    an attacker who sent a new made-up address with each guess was never throttled. The throttle
+    takes the client's address the way django-axes does (AXES_CLIENT_IP_HEADERS, REMOTE_ADDR by
+    default), so a forged header changes nothing. Different usernames, so that the lockout of one
+    username + address (axes) does not answer first."""
+    from django.core.cache import cache
+
+    cache.clear()
+    api = APIClient()
+    answers = [api.post("/api/v1/auth/token/", {"username": f"gok{i}", "password": "fout", "name": "x"},
+                        format="json", HTTP_X_FORWARDED_FOR=f"198.51.100.{i}").status_code for i in range(12)]
+    assert answers[:10] == [400] * 10
+    assert answers[10:] == [429, 429]
