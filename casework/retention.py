@@ -204,3 +204,29 @@ def retention_apply(*, now: dt.datetime) -> RetentionReport:
 
 def retention_run_record(*, report: RetentionReport, ran_at: dt.datetime, finished_at: dt.datetime) -> RetentionRun:
     return RetentionRun.objects.create(ran_at=ran_at, finished_at=finished_at, **report.as_dict())
+
+
+def retention_compact(*, report: RetentionReport) -> list[str]:
+    """Rewrite the casework tables after a run that changed rows (VACUUM FULL).
+
+    An UPDATE or DELETE in PostgreSQL leaves the old row version in the table file until vacuum
+    reclaims it, and plain VACUUM only marks the space free: the overwritten text would still be
+    readable from the disk (and this installation may run with autovacuum off). VACUUM FULL writes
+    the live rows to a new file and drops the old one. It takes an exclusive lock for the seconds
+    these tables need, hence at night. It cannot run inside a transaction: call it from the task,
+    never from a request. Returns the tables it rewrote."""
+    from django.apps import apps
+    from django.db import connection
+
+    if not report.total:
+        return []
+    if connection.in_atomic_block:  # VACUUM is refused inside a transaction; the next run compacts
+        logger.warning("Retention: tables not compacted, called inside a transaction")
+        return []
+
+    tables = sorted({model._meta.db_table for model in apps.get_app_config("casework").get_models()
+                     if not model._meta.proxy and model._meta.managed})
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"VACUUM (FULL, ANALYZE) {connection.ops.quote_name(table)}")
+    return tables

@@ -18,5 +18,6 @@ def apply_retention() -> dict[str, int]:
     started = timezone.now()
     report = retention.retention_apply(now=started)
     retention.retention_run_record(report=report, ran_at=started, finished_at=timezone.now())
+    retention.retention_compact(report=report)  # old row versions of the removed texts leave the disk
     logger.info("Retention applied: %s", ", ".join(f"{k}={v}" for k, v in report.as_dict().items()))
     return report.as_dict()
