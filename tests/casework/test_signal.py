@@ -297,3 +297,9 @@ def test_scrub_removes_the_date_of_birth_in_any_order_and_separator(written):
 def test_scrub_matches_names_across_scripts_and_accents(registered, written):
     out, findings = scrub_terms(f"Gesprek met {written} gehad.", Terms(names=registered))
     assert out == f"Gesprek met {PLACEHOLDER} gehad." and findings.counts == {"name": 1}
+
+
+def test_the_case_page_links_to_the_signal_page(client, case, personas):
+    verified_login(client, personas.coordinator)
+    body = client.get(reverse("casework:case_detail", kwargs={"uuid": case.uuid})).content.decode()
+    assert f'href="{url(case)}"' in body
