@@ -431,7 +431,7 @@ class SignalRefused(ApplicationError):
 def signal_share_submit(*, user: User, case: Case, text: str, now: dt.datetime | None = None) -> SignalShare:
     """Scrub the reviewed text once more and store it only if nothing identifying remains (the
     browser's copy of the draft is not trusted). The refusal names the kinds found, not the values."""
-    text = _normalise(text).strip()
+    text = _normalise(text).replace("\r\n", "\n").strip()  # browsers send a textarea's lines with CRLF
     if not text:
         raise ApplicationError(_("De samenvatting is leeg."), code="invalid", extra={"fields": {"text": [
             _("De samenvatting is leeg.")]}})

@@ -303,3 +303,9 @@ def test_the_case_page_links_to_the_signal_page(client, case, personas):
     verified_login(client, personas.coordinator)
     body = client.get(reverse("casework:case_detail", kwargs={"uuid": case.uuid})).content.decode()
     assert f'href="{url(case)}"' in body
+
+
+def test_a_shared_text_keeps_its_lines_as_the_page_showed_them(client, case, personas):
+    verified_login(client, personas.coordinator)
+    client.post(url(case), {"step": "share", "text": "Regio Noord\r\nHulpvraag: traumazorg"})
+    assert SignalShare.objects.get().text == "Regio Noord\nHulpvraag: traumazorg"
