@@ -98,6 +98,13 @@ def _lock_rooms(ids: Iterable[int]) -> dict[int, Room]:
     return {room.pk: room for room in rooms}
 
 
+def _outside_region(rooms: Iterable[Room], region_id: int) -> bool:
+    """Whether any of these rooms lies in another region: such a room is answered like one that does
+    not exist, so that its number, state and occupants are never checked and named for the caller."""
+    location_ids = {room.location_id for room in rooms}
+    return Location.objects.filter(pk__in=location_ids).exclude(municipality__region_id=region_id).exists()
+
+
 def _lock_placements(ids: Iterable[int]) -> dict[int, Placement]:
     return {p.pk: p for p in Placement.objects.select_for_update().filter(pk__in=set(ids)).order_by("pk")}
 
@@ -328,7 +335,8 @@ def placement_reserve(*, user: User | None, request: PlacementRequest, allocatio
             if request.status not in (RequestStatus.NEW, RequestStatus.IN_PROGRESS):
                 raise InvalidTransition(_("Reserveren"), request.get_status_display())
             rooms = _lock_rooms(room_id for room_id, _persons in allocation)
-            if len(rooms) != len({room_id for room_id, _persons in allocation}):
+            if (len(rooms) != len({room_id for room_id, _persons in allocation})
+                    or _outside_region(rooms.values(), request.region_id)):
                 raise NotAvailable([_("een kamer bestaat niet meer")])
             chosen = [(rooms[room_id], persons) for room_id, persons in allocation]
             location = Location.objects.select_related("municipality").get(pk=chosen[0][0].location_id)
@@ -519,7 +527,8 @@ def placement_transfer(*, user: User, placement: Placement, allocation: Allocati
             if require_transfer_request and not asked:
                 raise _no_open_transfer_request()
             chosen = [(rooms[room_id], persons) for room_id, persons in allocation if room_id in rooms]
-            if len(chosen) != len(allocation) or not chosen:
+            if len(chosen) != len(allocation) or not chosen or _outside_region(
+                    [room for room, _p in chosen], request.region_id):
                 raise NotAvailable([_("een kamer bestaat niet meer")])
             location = Location.objects.select_related("municipality").get(pk=chosen[0][0].location_id)
             if location.municipality.region_id != request.region_id:

@@ -368,65 +368,67 @@ def test_attacker_walk_reaches_nothing_of_the_other_region(land):
             # region (an admin action deleting one of our users) must not change the next walk.
             atomic = transaction.atomic()
             atomic.__enter__()
-            before = snapshot(other, user)
-            for kwargs in candidates(name, params, callback, own, other):
-                positional = [kwargs.pop(k) for k in sorted(kwargs) if k.startswith("_")]
-                path = reverse(name, args=positional) if positional else reverse(name, kwargs=kwargs)
-                if path.startswith(EXCLUDED_PREFIXES):
-                    continue
-                api = path.startswith("/api/")
-                client = clients[api]
-                names_object = bool(set(params) - NEUTRAL_PARAMS)
-                query = QUERY_FILTERS.format(region=other.region.pk, mun=other.municipalities[0].pk,
-                                             loc=other.locations[0].uuid, region_id=other.region.pk,
-                                             req=other.placed.uuid, region_code=other.region.code,
-                                             fmt="json")
-                body = payload(own, other)
-                model_admin = _model_admin_of(callback)
-                target = _object_for_admin(other, model_admin.model) if model_admin is not None else None
-                if target is not None:  # admin actions on the other region's object of this admin
-                    body["_selected_action"] = [target.pk]
-                calls = [("GET", lambda c=client, p=path: c.get(p)),
-                         ("POST", lambda c=client, p=path, b=body: c.post(p, b))]
-                if not names_object:  # lists and searches, filtered by the other region's ids
-                    calls.append(("GET?", lambda c=client, p=path, q=query: c.get(f"{p}?{q}")))
-                if not names_object and ("export" in name or "supra" in name):
-                    for fmt in ("xlsx", "csv", "pdf", "txt", "json"):
-                        calls.append((f"GET {fmt}", lambda c=client, p=path, f=fmt: c.get(p, {"formaat": f})))
-                if names_object and "supra_detail" in name:
-                    for fmt in ("pdf", "txt", "json"):
-                        calls.append((f"GET {fmt}", lambda c=client, p=path, f=fmt: c.get(p, {"formaat": f})))
-                if api:
-                    calls += [
-                        ("POST json", lambda c=client, p=path, b=body: c.post(p, json.dumps(b),
-                                                                            content_type="application/json")),
-                        ("PATCH", lambda c=client, p=path, b=body: c.patch(p, json.dumps(b),
-                                                                         content_type="application/json")),
-                        ("PUT", lambda c=client, p=path, b=body: c.put(p, json.dumps(b),
-                                                                     content_type="application/json")),
-                        ("DELETE", lambda c=client, p=path: c.delete(p)),
-                    ]
-                for method, call in calls:
-                    try:
-                        response = call()
-                    except Exception as exc:  # noqa: BLE001 - an exception is what we report
-                        problems.append(f"{persona} {method} {path}: raised {exc!r}")
+            try:
+                before = snapshot(other, user)
+                for kwargs in candidates(name, params, callback, own, other):
+                    positional = [kwargs.pop(k) for k in sorted(kwargs) if k.startswith("_")]
+                    path = reverse(name, args=positional) if positional else reverse(name, kwargs=kwargs)
+                    if path.startswith(EXCLUDED_PREFIXES):
                         continue
-                    requests_made += 1
-                    where = f"{persona} {method} {path} -> {response.status_code}"
-                    if response.status_code >= 500:
-                        problems.append(f"{where}: server error")
-                    if names_object and not _refused(response):
-                        problems.append(f"{where}: not refused")
-                    found = leaks(body_text(response), other, sent=f"{path}?{query} {body}")
-                    if found:
-                        problems.append(f"{where}: shows {found}")
-            after = snapshot(other, user)
-            if after != before:
-                changed = [key for key in before if before[key] != after[key]]
-                problems.append(f"{persona} via {name}: changed {changed} of region {other.tag}")
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+                    api = path.startswith("/api/")
+                    client = clients[api]
+                    names_object = bool(set(params) - NEUTRAL_PARAMS)
+                    query = QUERY_FILTERS.format(region=other.region.pk, mun=other.municipalities[0].pk,
+                                                 loc=other.locations[0].uuid, region_id=other.region.pk,
+                                                 req=other.placed.uuid, region_code=other.region.code,
+                                                 fmt="json")
+                    body = payload(own, other)
+                    model_admin = _model_admin_of(callback)
+                    target = _object_for_admin(other, model_admin.model) if model_admin is not None else None
+                    if target is not None:  # admin actions on the other region's object of this admin
+                        body["_selected_action"] = [target.pk]
+                    calls = [("GET", lambda c=client, p=path: c.get(p)),
+                             ("POST", lambda c=client, p=path, b=body: c.post(p, b))]
+                    if not names_object:  # lists and searches, filtered by the other region's ids
+                        calls.append(("GET?", lambda c=client, p=path, q=query: c.get(f"{p}?{q}")))
+                    if not names_object and ("export" in name or "supra" in name):
+                        for fmt in ("xlsx", "csv", "pdf", "txt", "json"):
+                            calls.append((f"GET {fmt}", lambda c=client, p=path, f=fmt: c.get(p, {"formaat": f})))
+                    if names_object and "supra_detail" in name:
+                        for fmt in ("pdf", "txt", "json"):
+                            calls.append((f"GET {fmt}", lambda c=client, p=path, f=fmt: c.get(p, {"formaat": f})))
+                    if api:
+                        calls += [
+                            ("POST json", lambda c=client, p=path, b=body: c.post(p, json.dumps(b),
+                                                                                content_type="application/json")),
+                            ("PATCH", lambda c=client, p=path, b=body: c.patch(p, json.dumps(b),
+                                                                             content_type="application/json")),
+                            ("PUT", lambda c=client, p=path, b=body: c.put(p, json.dumps(b),
+                                                                         content_type="application/json")),
+                            ("DELETE", lambda c=client, p=path: c.delete(p)),
+                        ]
+                    for method, call in calls:
+                        try:
+                            response = call()
+                        except Exception as exc:  # noqa: BLE001 - an exception is what we report
+                            problems.append(f"{persona} {method} {path}: raised {exc!r}")
+                            continue
+                        requests_made += 1
+                        where = f"{persona} {method} {path} -> {response.status_code}"
+                        if response.status_code >= 500:
+                            problems.append(f"{where}: server error")
+                        if names_object and not _refused(response):
+                            problems.append(f"{where}: not refused")
+                        found = leaks(body_text(response), other, sent=f"{path}?{query} {body}")
+                        if found:
+                            problems.append(f"{where}: shows {found}")
+                after = snapshot(other, user)
+                if after != before:
+                    changed = [key for key in before if before[key] != after[key]]
+                    problems.append(f"{persona} via {name}: changed {changed} of region {other.tag}")
+            finally:
+                transaction.set_rollback(True)
+                atomic.__exit__(None, None, None)
         if user is not None:  # still logged in after the walk, or the walk proved little
             for api, client in clients.items():
                 assert client.get("/api/v1/regions/" if api else "/accounts/api-sleutels/").status_code == 200, persona
@@ -472,3 +474,240 @@ def test_the_token_endpoint_throttle_cannot_be_dodged_with_x_forwarded_for(db, s
                         format="json", HTTP_X_FORWARDED_FOR=f"198.51.100.{i}").status_code for i in range(12)]
     assert answers[:10] == [400] * 10
     assert answers[10:] == [429, 429]
+
+
+# --- redirects, CSRF, session fixation, headers ----------------------------------------------------------
+
+EVIL = ["https://evil.example/", "//evil.example/", "/\\evil.example/", "https:evil.example", "\\\\evil.example"]
+
+
+def _lands_offsite(location: str) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(location.replace("\\", "/"))
+    return bool(parts.netloc) or location.startswith(("//", "/\\", "\\")) or parts.scheme not in ("", "http", "https")
+
+
+@pytest.mark.parametrize("target", EVIL)
+def test_no_open_redirect_after_login_language_or_second_factor(world, personas, target):
+    from django.core.cache import cache
+
+    cache.clear()
+    client = Client()
+    response = client.post(f"/accounts/login/?next={target}", {"username": "belteam",
+                                                              "password": "demo-wachtwoord-123", "next": target})
+    assert response.status_code == 302 and not _lands_offsite(response["Location"]), response["Location"]
+    response = client.post("/i18n/setlang/", {"language": "en", "next": target}, HTTP_REFERER=target)
+    assert not _lands_offsite(response.get("Location", "")), response.get("Location")
+    response = client.get(f"/accounts/2fa/controleren/?next={target}")
+    assert not _lands_offsite(response.get("Location", "")), response.get("Location")
+
+
+def test_state_changing_posts_need_the_csrf_token(land):
+    """The test client skips CSRF unless asked: here it is enforced, as a browser would meet it."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(land.personas.coordinator)
+    placement = land.noord.placement
+    api = APIClient(enforce_csrf_checks=True)
+    api.force_login(land.personas.coordinator)
+    before = snapshot(land.noord)
+    for path, data in [
+        (f"/plaatsingen/plaatsing/{placement.uuid}/vrijgeven/", {"reason": "csrf"}),
+        (f"/plaatsingen/verzoek/{land.noord.waiting.uuid}/annuleren/", {"reason": "csrf"}),
+        (f"/locaties/{land.world.loc_a.uuid}/kamers/{land.world.rooms_a[1].pk}/blokkeren/", {"reason": "x"}),
+        ("/accounts/api-sleutels/", {"name": "csrf"}),
+        ("/accounts/wachtwoord/", {"old_password": "demo-wachtwoord-123", "new_password1": "Nieuw-geheim-8812",
+                                   "new_password2": "Nieuw-geheim-8812"}),
+    ]:
+        assert client.post(path, data).status_code == 403, path
+    for path in (f"/api/v1/placements/{placement.uuid}/release/", f"/api/v1/rooms/{land.world.rooms_a[1].pk}/block/"):
+        assert api.post(path, {"reason": "csrf"}, format="json").status_code == 403, path
+    assert snapshot(land.noord) == before
+    assert not ApiToken.objects.filter(name="csrf").exists()
+
+
+def test_login_gives_a_new_session_key(world, personas):
+    client = Client()
+    client.get("/accounts/login/")
+    client.session.save()
+    fixed = client.session.session_key
+    client.cookies["sessionid"] = fixed
+    response = client.post("/accounts/login/", {"username": "belteam", "password": "demo-wachtwoord-123"})
+    assert response.status_code == 302
+    assert client.cookies["sessionid"].value != fixed
+
+
+@pytest.mark.parametrize("path", ["/bestaat-niet/", "/api/v1/bestaat-niet/", "/locaties/00000000-0000-0000-0000-000000000000/",
+                                  "/admin/locations/location/999999/change/", "/accounts/login/"])
+def test_security_headers_on_error_pages_too(world, personas, path):
+    client = Client()
+    client.force_login(personas.beheerder)
+    response = client.get(path)
+    assert response.status_code in (200, 302, 404)
+    assert response["X-Frame-Options"] == "DENY"
+    assert "default-src" in response["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"] or response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+# --- mass assignment and the admin's autocomplete ---------------------------------------------------------
+
+def test_api_bodies_cannot_move_anything_into_the_other_region_or_raise_rights(land):
+    w, p = land.world, land.personas
+    api = APIClient()
+    api.force_login(p.beheerder)
+    before_zuid, before_noord = snapshot(land.zuid, p.beheerder), snapshot(land.noord, p.beheerder)
+    answers = [
+        api.patch(f"/api/v1/locations/{w.loc_a.uuid}/", {"municipality": w.mun_c.pk}, format="json"),
+        api.put(f"/api/v1/locations/{w.loc_a.uuid}/", {"municipality": w.mun_c.pk, "code": "AAD-001",
+                                                         "name": "Het Anker"}, format="json"),
+        api.post("/api/v1/locations/", {"municipality": w.mun_c.pk, "code": "NEW-1", "name": "Nieuw",
+                                        "street": "Straat 1", "postcode": "9401 AB", "place": "X"}, format="json"),
+        api.patch(f"/api/v1/rooms/{w.rooms_a[0].pk}/", {"location": str(w.loc_c.uuid)}, format="json"),
+        api.post("/api/v1/rooms/", {"location": str(w.loc_c.uuid), "number": "Z9", "beds": 2}, format="json"),
+        api.post("/api/v1/placement-requests/", {
+            "region": "zuid", "urgency": "normal", "expected_arrival": "2030-01-01T14:00:00Z",
+            "members": [{"first_name": "A", "last_name": "B", "date_of_birth": "1990-01-01", "sex": "f",
+                         "relation": "main"}]}, format="json"),
+        api.post("/api/v1/placement-requests/", {
+            "preferred_municipality": "GM9003", "preference_reason": "family", "urgency": "normal",
+            "expected_arrival": "2030-01-01T14:00:00Z",
+            "members": [{"first_name": "A", "last_name": "B", "date_of_birth": "1990-01-01", "sex": "f",
+                         "relation": "main"}]}, format="json"),
+        api.post(f"/api/v1/placement-requests/{land.noord.waiting.uuid}/reserve/",
+                 {"allocation": [[w.rooms_c[0].pk, 1]]}, format="json"),
+        api.post(f"/api/v1/placements/{land.noord.placement.uuid}/transfer/",
+                 {"allocation": [[w.rooms_c[0].pk, 1]], "reason": "x"}, format="json"),
+        api.post("/api/v1/placements/swap/", {"first": str(land.noord.placement.uuid),
+                                               "second": str(land.zuid.placement.uuid), "reason": "x"},
+                 format="json"),
+        api.post("/api/v1/supra-regional-requests/", {"region": "zuid", "household_size": 1,
+                                                      "earliest_date": "2030-01-01", "contact_name": "x",
+                                                      "contact_phone": "0592 123 456"}, format="json"),
+    ]
+    assert [a.status_code for a in answers[7:9]] == [409, 409]  # the services' region check
+    for response in answers:
+        assert 400 <= response.status_code < 500, (response.request["PATH_INFO"], response.status_code,
+                                                    response.content[:300])
+        assert not leaks(body_text(response), land.zuid, sent="GM9003 zuid")
+    assert snapshot(land.zuid, p.beheerder) == before_zuid
+    assert Location.objects.get(pk=w.loc_a.pk).municipality_id == w.mun_a.pk
+    assert Room.objects.get(pk=w.rooms_a[0].pk).location_id == w.loc_a.pk
+    for user in (p.beheerder, p.belteam):
+        fresh = User.objects.get(pk=user.pk)
+        assert not fresh.is_superuser and fresh.role == user.role
+    del before_noord
+
+
+def test_page_forms_cannot_move_a_location_or_a_user_into_the_other_region(land):
+    w, p = land.world, land.personas
+    client = Client()
+    client.force_login(User.objects.get(pk=p.beheerder.pk))
+    before = snapshot(land.zuid, p.beheerder)
+    client.post(f"/locaties/{w.loc_a.uuid}/bewerken/", {"municipality": w.mun_c.pk, "code": "AAD-001",
+                                                       "name": "Het Anker", "street": "Stationsstraat 1",
+                                                       "postcode": "9401 AB", "place": "Teststad", "status": "open"})
+    client.post(f"/admin/accounts/user/{p.belteam.pk}/change/", {
+        "username": "belteam", "role": Role.BEHEERDER, "regions": [w.noord.pk, w.zuid.pk], "is_superuser": "on",
+        "is_staff": "on", "is_active": "on", "email": "b@example.org"})
+    client.post(f"/admin/locations/municipality/{w.mun_a.pk}/change/", {
+        "region": w.zuid.pk, "name": "Aadorp", "cbs_code": "GM9001", "population": 1, "population_year": 2026,
+        "land_area_km2": 1})
+    assert Location.objects.get(pk=w.loc_a.pk).municipality_id == w.mun_a.pk
+    assert Municipality.objects.get(pk=w.mun_a.pk).region_id == w.noord.pk
+    belteam = User.objects.get(pk=p.belteam.pk)
+    assert not belteam.is_superuser and list(belteam.regions.values_list("pk", flat=True)) == [w.noord.pk]
+    assert snapshot(land.zuid, p.beheerder) == before
+
+
+def test_admin_autocomplete_offers_nothing_of_the_other_region(land):
+    """Every relation field of every registered admin, asked for the choices with an empty term."""
+    from django.contrib import admin
+
+    client = Client()
+    client.force_login(User.objects.get(pk=land.personas.beheerder.pk))
+    asked = 0
+    for model in admin.site._registry:
+        if model._meta.app_label == "casework":  # issue 7, tested on its own
+            continue
+        for field in model._meta.get_fields():
+            if not (field.is_relation and field.concrete) or field.related_model is None:
+                continue
+            asked += 1
+            response = client.get("/admin/autocomplete/", {"app_label": model._meta.app_label,
+                                                           "model_name": model._meta.model_name,
+                                                           "field_name": field.name, "term": ""})
+            assert response.status_code in (200, 403, 404), (model, field.name, response.status_code)
+            assert not leaks(body_text(response), land.zuid), (model, field.name)
+            for term in ("Cir", "CRA", "Cranen", "Zuid"):
+                response = client.get("/admin/autocomplete/", {"app_label": model._meta.app_label,
+                                                               "model_name": model._meta.model_name,
+                                                               "field_name": field.name, "term": term})
+                assert not leaks(body_text(response), land.zuid, sent=term), (model, field.name, term)
+    assert asked > 10
+
+
+def test_our_own_objects_with_the_other_regions_in_the_body(land):
+    """Our own request, placement and location in the path, the other region's rooms, placements and
+    persons in the body: refused, nothing of the other region named or changed."""
+    w, p, noord, zuid = land.world, land.personas, land.noord, land.zuid
+    client = Client()
+    client.force_login(User.objects.get(pk=p.coordinator.pk))
+    api = APIClient()
+    api.force_login(User.objects.get(pk=p.coordinator.pk))
+    before = snapshot(zuid, p.coordinator)
+    zuid_room = w.rooms_c[0].pk
+    answers = []
+    for action in ("", "reserve", "confirm"):
+        answers.append(client.post(f"/plaatsingen/verzoek/{noord.waiting.uuid}/plaatsen/",
+                                   {"action": action, "allocation": f"{zuid_room}:1"}))
+        answers.append(client.post(f"/plaatsingen/verzoek/{noord.waiting.uuid}/plaatsen/",
+                                   {"action": action, "allocation": f"{w.rooms_a[3].pk}:1,{zuid_room}:1"}))
+    answers.append(client.post(f"/plaatsingen/plaatsing/{noord.placement.uuid}/overplaatsen/",
+                               {"allocation": f"{zuid_room}:1", "reason": "aanval"}))
+    answers.append(client.post(f"/plaatsingen/plaatsing/{noord.placement.uuid}/ruilen/",
+                               {"other": str(zuid.placement.uuid), "reason": "aanval"}))
+    answers.append(client.post(f"/plaatsingen/plaatsing/{noord.placement.uuid}/ruilen/",
+                               {"other": zuid.placement.pk, "reason": "aanval"}))
+    answers.append(client.post("/plaatsingen/nieuw/kandidaten/", {"allocation": f"{zuid_room}:1"}))
+    # The other region's resident, looked up by V-number and by surname + date of birth.
+    member = zuid.members[0]
+    for body in ({"v_number": member.v_number}, {"last_name": member.last_name, "date_of_birth": "1990-04-01"}):
+        response = api.post("/api/v1/placement-requests/duplicates/", body, format="json")
+        assert response.status_code == 200 and response.json() == [], response.content
+    answers.append(client.post("/plaatsingen/nieuw/", {
+        "members-TOTAL_FORMS": 1, "members-INITIAL_FORMS": 0, "members-0-first_name": member.first_name,
+        "members-0-last_name": member.last_name, "members-0-date_of_birth": "1990-04-01",
+        "members-0-v_number": member.v_number, "members-0-sex": "f", "members-0-relation": "main",
+        "action": "check"}))
+    for response in answers:
+        assert response.status_code < 500
+        assert not leaks(body_text(response), zuid, sent=f"{member.first_name} {member.last_name} "
+                                                         f"{member.v_number}"), response.request["PATH_INFO"]
+    assert snapshot(zuid, p.coordinator) == before
+    assert not Placement.objects.filter(request=noord.waiting).exists()
+
+
+@pytest.mark.parametrize("how", ["reserve", "transfer"])
+def test_another_regions_room_answers_like_a_room_that_does_not_exist(land, how):
+    """Naming a room of another region next to one of our own got the other room checked like ours:
+    the answer told its number, whether it was blocked or full and who sleeps in it ("kamer C1 is
+    niet meer beschikbaar"), and answered differently from an id that exists nowhere, so the
+    rooms of every region could be enumerated. Now such a room is simply not there."""
+    w, noord = land.world, land.noord
+    Room.objects.filter(pk=w.rooms_c[0].pk).update(occupants=5)  # full, so its state shows in a reason
+    api = APIClient()
+    api.force_login(User.objects.get(pk=land.personas.coordinator.pk))
+    own_room = w.rooms_a[3].pk
+
+    def attempt(room_id: int) -> Any:
+        if how == "reserve":
+            return api.post(f"/api/v1/placement-requests/{noord.waiting.uuid}/reserve/",
+                            {"allocation": [[own_room, 1], [room_id, 1]]}, format="json")
+        return api.post(f"/api/v1/placements/{noord.placement.uuid}/transfer/",
+                        {"allocation": [[own_room, 1], [room_id, 1]], "reason": "aanval"}, format="json")
+
+    foreign, missing = attempt(w.rooms_c[0].pk), attempt(999_999)
+    assert foreign.status_code == missing.status_code == 409
+    assert foreign.json() == missing.json()
+    assert "C1" not in foreign.content.decode()
