@@ -13,6 +13,7 @@ fetch → form → service → redirect, as in placements.views.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 from uuid import UUID
 
@@ -28,7 +29,7 @@ from django.views.decorators.http import require_POST
 
 from placements.models import ACTIVE_PLACEMENT_STATUSES, Placement, PlacementRequest
 from rcvs.accounts.models import Role, User
-from rcvs.accounts.otp import require_verified
+from rcvs.accounts.otp import needs_second_factor, require_verified
 from rcvs.errors import ApplicationError, NotFound, add_to_form
 
 from . import selectors, services
@@ -54,8 +55,18 @@ READ_LOG_LIMIT = 200
 
 
 def casework_page(view: Any) -> Any:
-    """login_required + the second factor, for every case page."""
-    return login_required(require_verified(view))
+    """login_required + the second factor, for every case page. A role that can never read case
+    content (belteam, bestuur, beheerder) gets the 404 at once, rather than an invitation to set
+    up a second factor it has no use for."""
+    verified = require_verified(view)
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated and not needs_second_factor(request.user):
+            raise Http404
+        return verified(request, *args, **kwargs)
+
+    return login_required(wrapped)
 
 
 class Refused(Exception):

@@ -147,6 +147,14 @@ def test_coordinator_of_another_region_gets_404_everywhere(case, cw):
     assert case.number not in response.content.decode()
 
 
+@pytest.mark.parametrize("who", ["belteam", "bestuur", "beheerder"])
+def test_roles_that_never_read_cases_get_404_not_an_invitation_to_set_up_a_second_factor(case, personas, who):
+    client = Client()
+    client.force_login(getattr(personas, who))  # a password-only session, as in real life for these roles
+    for url in (_detail(case), reverse("casework:dashboard"), reverse("casework:case_new")):
+        assert client.get(url).status_code == 404, url
+
+
 def test_superuser_without_a_casework_role_sees_no_case(case, cw):
     assert _client(cw.superuser).get(_detail(case)).status_code == 404
 
