@@ -711,3 +711,45 @@ def test_another_regions_room_answers_like_a_room_that_does_not_exist(land, how)
     assert foreign.status_code == missing.status_code == 409
     assert foreign.json() == missing.json()
     assert "C1" not in foreign.content.decode()
+
+
+def test_login_form_needs_csrf_and_five_wrong_passwords_lock_the_right_one_out(world, personas):
+    from django.core.cache import cache
+
+    cache.clear()
+    assert Client(enforce_csrf_checks=True).post(
+        "/accounts/login/", {"username": "belteam", "password": "demo-wachtwoord-123"}).status_code == 403
+    client = Client()
+    for _ in range(5):
+        assert client.post("/accounts/login/", {"username": "belteam", "password": "fout"}).status_code in (200, 429)
+    response = client.post("/accounts/login/", {"username": "belteam", "password": "demo-wachtwoord-123"})
+    assert response.status_code == 429 and "_auth_user_id" not in client.session
+    token = APIClient().post("/api/v1/auth/token/", {"username": "belteam", "password": "demo-wachtwoord-123",
+                                                     "name": "x"}, format="json")
+    assert token.status_code == 429 and "token" not in token.json()
+
+
+def test_a_municipality_reaches_nothing_of_the_other_municipality_of_its_region(land):
+    """Inside one region too: gemeente A sees neither the residents nor the placements at B's location."""
+    from placements.services import placement_confirm, placement_reserve
+
+    w = land.world
+    request = make_request(region=w.noord, user=land.superuser, members=[
+        {"first_name": "Beekje", "last_name": "Verborgen", "date_of_birth": dt.date(1992, 5, 5), "sex": "f",
+         "relation": "main"}])
+    at_b = placement_confirm(user=land.superuser, placement=placement_reserve(
+        user=land.superuser, request=request, allocation=[(w.rooms_b[0].pk, 1)]))
+    client = Client()
+    client.force_login(User.objects.get(pk=land.personas.gemeente_a.pk))
+    api = APIClient()
+    api.force_login(User.objects.get(pk=land.personas.gemeente_a.pk))
+    for path in (f"/plaatsingen/plaatsing/{at_b.uuid}/", f"/plaatsingen/locatie/{w.loc_b.uuid}/bewoners/",
+                 f"/locaties/{w.loc_b.uuid}/bewerken/", f"/plaatsingen/plaatsing/{at_b.uuid}/aangekomen/"):
+        assert client.get(path).status_code in (403, 404, 405), path
+        assert client.post(path, {"at": "2030-01-01T10:00"}).status_code in (403, 404), path
+    assert api.get(f"/api/v1/placements/{at_b.uuid}/").status_code == 404
+    assert api.post(f"/api/v1/placements/{at_b.uuid}/arrive/", {}, format="json").status_code == 404
+    for path in ("/plaatsingen/", "/api/v1/placements/", f"/api/v1/placements/?location={w.loc_b.uuid}",
+                 "/locaties/export/?formaat=xlsx"):
+        assert "Verborgen" not in body_text(client.get(path) if not path.startswith("/api/") else api.get(path))
+    assert Placement.objects.get(pk=at_b.pk).status == at_b.status
