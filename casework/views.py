@@ -101,6 +101,17 @@ def _break_glass_page(request: HttpRequest, case: Case, form: BreakGlassForm | N
                                                          "form": form or BreakGlassForm()}, status=status)
 
 
+def _log_listed(request: HttpRequest, cases: list[Case]) -> bool:
+    """A list shows cases' header fields (number, title, category, status, location): record that,
+    one row per case in one statement, as the case API does. False: not recorded, show nothing."""
+    unique = list({case.pk: case for case in cases}.values())
+    try:
+        services.case_log_reads(user=request.user, cases=unique, part=AccessPart.CASE, channel=AccessChannel.PAGE)
+    except services.ReadNotLogged:
+        return False
+    return True
+
+
 def _not_logged_page(request: HttpRequest) -> HttpResponse:
     return render(request, "casework/read_not_logged.html", status=503)
 
@@ -159,6 +170,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         shared = _shared_cases(request)
         if not shared:
             raise Http404
+        if not _log_listed(request, shared):
+            return _not_logged_page(request)
         return render(request, "casework/dashboard_shared.html", {"cases": shared, "today": timezone.localdate()})
     now = timezone.now()
     board = selectors.case_dashboard(user=user, now=now)
@@ -177,6 +190,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             status = 400
     glass_cases = {c.pk: c for c in Case.objects.filter(pk__in={a.case_id for a in board.break_glass})
                    .only("pk", "uuid", "number")}
+    shown = [*board.my_cases, *board.follow_ups_due, *board.follow_ups_overdue, *board.unowned,
+             *(listed or []), *(results or [])]
+    if not _log_listed(request, shown):
+        return _not_logged_page(request)
     return render(request, "casework/dashboard.html", {
         "board": board, "today": timezone.localdate(now),
         "unowned_hours": settings.CASEWORK_UNOWNED_HOURS,

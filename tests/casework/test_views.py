@@ -644,3 +644,24 @@ def test_read_log_shows_one_line_per_view_with_its_parts_but_keeps_every_row(cas
     assert body.count("<tr>") == 3  # three views ...
     assert "Casus, Bijzondere persoonsgegevens, Wie heeft dit ingezien" in body
     assert _reads(case).count() == 7  # ... of 3 + 2 + 2 rows (the current view is listed too)
+
+
+def test_the_dashboard_records_every_case_it_lists_as_the_api_does(case, cw, personas):
+    client = _client(cw.colleague)  # a coordinator of the region, outside this case's caseload
+    client.get(reverse("casework:dashboard"))
+    assert not _reads(case).exists()  # not in their lists: nothing shown, nothing recorded
+    response = client.get(reverse("casework:dashboard"), {"status": case.status})
+    assert case.number in response.content.decode()
+    assert list(_reads(case).values_list("part", "break_glass", "user_id")) == [("case", False, cw.colleague.pk)]
+    client.post(reverse("casework:dashboard"), {"name": "Bondarenko-Test"})
+    assert _reads(case).count() == 2
+
+
+def test_a_dashboard_whose_list_cannot_be_recorded_shows_no_case(case, personas, monkeypatch):
+    def refuse(**kwargs):
+        raise services.ReadNotLogged("x", code="read_not_logged")
+
+    monkeypatch.setattr(services, "case_log_reads", refuse)
+    response = _client(personas.coordinator).get(reverse("casework:dashboard"))
+    assert response.status_code == 503
+    assert case.number not in response.content.decode() and case.summary not in response.content.decode()
