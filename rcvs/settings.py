@@ -89,6 +89,10 @@ else:
         )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must name the host(s) this installation serves.")
+    if any(host == "*" or host.startswith("*") for host in ALLOWED_HOSTS):
+        # A wildcard lets any Host header through: password-reset links, absolute URLs in mails
+        # and the CSRF origin check would then trust whatever a caller claims.
+        raise ImproperlyConfigured("ALLOWED_HOSTS must name the host(s) exactly; '*' is refused in production.")
     _db_password = urlsplit(env_str("DATABASE_URL")).password or ""
     if any(marker in _db_password.lower() for marker in PLACEHOLDER_MARKERS):
         raise ImproperlyConfigured(

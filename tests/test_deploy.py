@@ -109,6 +109,13 @@ def test_weak_secret_keys_are_refused(key):
     assert "ImproperlyConfigured: SECRET_KEY" in result.stderr, result.stderr
 
 
+@pytest.mark.parametrize("hosts", ["*", "rcvs.example.org,*", "*.example.org"])
+def test_a_wildcard_host_is_refused_in_production(hosts):
+    result = run_django(production_env(ALLOWED_HOSTS=hosts), "manage.py", "check")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "ALLOWED_HOSTS" in result.stderr
+
+
 def test_the_example_database_password_is_refused():
     password = _env_example()["POSTGRES_PASSWORD"]
     url = f"postgresql://rcvs:{password}@db:5432/rcvs"
