@@ -383,7 +383,16 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The daily KCIO snapshot (reporting.tasks.take_daily_snapshots): the hour, Europe/Amsterdam, at
+# which every region's capacity is recorded for that day.
+KCIO_EXPORT_HOUR = env_int("KCIO_EXPORT_HOUR", 6)
+if not 0 <= KCIO_EXPORT_HOUR <= 23:
+    raise ImproperlyConfigured(f"KCIO_EXPORT_HOUR={KCIO_EXPORT_HOUR} is not an hour of the day (0-23).")
 CELERY_BEAT_SCHEDULE = {
+    "kcio-take-daily-snapshots": {
+        "task": "reporting.tasks.take_daily_snapshots",
+        "schedule": crontab(hour=KCIO_EXPORT_HOUR, minute=0),
+    },
     "release-expired-room-blocks": {
         "task": "locations.tasks.release_expired_blocks",
         "schedule": crontab(hour=0, minute=5),

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from locations.models import Region
+
+from .snapshots import snapshot_take, snapshot_today
+
+logger = logging.getLogger(__name__)
+
+
+# --- daily capacity snapshots (KCIO) ----------------------------------------------------------
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3, soft_time_limit=240, time_limit=300)
+def take_daily_snapshots() -> dict[str, int]:
+    """Daily (beat, KCIO_EXPORT_HOUR): every region's snapshot for today in Europe/Amsterdam.
+    Idempotent: a region that already has today's snapshot keeps it, so a retry or a second run
+    takes only the ones still missing. "Today" is read on every run, never passed in: a snapshot
+    can only be taken of the current registry (reporting/snapshots.py)."""
+    as_of = snapshot_today()
+    taken = {}
+    for region in Region.objects.order_by("code"):
+        snapshot = snapshot_take(region=region, as_of=as_of)
+        taken[region.code] = snapshot.pk
+    logger.info("KCIO snapshots for %s: %d region(s)", as_of, len(taken))
+    return taken
