@@ -148,6 +148,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # ExclusionConstraint of the normbedrag table (reporting)
     "rest_framework",
     "knox",
     "axes",

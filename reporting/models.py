@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeOperators
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from locations.models import LocationKind, LocationStatus
+from locations.models import LocationKind, LocationStatus, TimeStamped
 
 # --- daily capacity snapshots (KCIO) ----------------------------------------------------------
 
@@ -80,3 +83,73 @@ class LocationSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.snapshot} {self.location_code}"
+
+
+# --- money and targets --------------------------------------------------------------------------
+
+
+class DateRange(models.Func):
+    """PostgreSQL's daterange(lower, upper, bounds); a NULL upper bound is open-ended."""
+
+    function = "DATERANGE"
+    output_field = DateRangeField()
+
+
+class NormRate(TimeStamped):
+    """The normbedrag per realised place per day, national (the same for every region), by date.
+
+    A dated table, never a constant: the rate changed three times in three years. Periods may not
+    overlap: the database refuses it (exclusion constraint over the closed range
+    [valid_from, valid_until]; an empty valid_until is open-ended), so no day can have two rates."""
+
+    valid_from = models.DateField(_("geldig vanaf"))
+    valid_until = models.DateField(_("geldig tot en met"), null=True, blank=True,
+                                   help_text=_("Leeg: geldt tot er een volgend normbedrag is vastgesteld."))
+    amount = models.DecimalField(_("bedrag per plaats per dag (€)"), max_digits=8, decimal_places=2)
+    note = models.CharField(_("bron of toelichting"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["valid_from"]
+        verbose_name = _("normbedrag")
+        verbose_name_plural = _("normbedragen")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="normrate_amount_positive"),
+            models.CheckConstraint(condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                                   name="normrate_period_not_reversed"),
+            ExclusionConstraint(
+                name="normrate_no_overlapping_periods",
+                expressions=[(DateRange("valid_from", "valid_until", models.Value("[]")), RangeOperators.OVERLAPS)],
+                violation_error_message=_("Deze periode overlapt met een bestaand normbedrag."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        until = self.valid_until.isoformat() if self.valid_until else "…"
+        return f"€ {self.amount} ({self.valid_from.isoformat()} – {until})"
+
+
+class TargetInputs(TimeStamped):
+    """The national inputs of the verdeelsleutel for one year, kept so that a target can be
+    recomputed and explained afterwards. The region's own figures (Iv, Gv) are the sums of its
+    municipalities' population and land area."""
+
+    year = models.PositiveSmallIntegerField(_("jaar"), unique=True,
+                                            validators=[MinValueValidator(2022), MaxValueValidator(2100)])
+    national_places_asked = models.PositiveIntegerField(_("landelijk gevraagde plaatsen (On)"))
+    national_population = models.PositiveIntegerField(_("inwoners Nederland (In)"))
+    national_land_area_km2 = models.DecimalField(_("landoppervlakte Nederland in km² (Gn)"), max_digits=10,
+                                                 decimal_places=2)
+    source_note = models.CharField(_("bron"), max_length=300, blank=True,
+                                   help_text=_("Bijvoorbeeld: CBS, 1 januari van het voorgaande jaar; brief van het ministerie."))
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("invoer verdeelsleutel")
+        verbose_name_plural = _("invoer verdeelsleutel")
+        constraints = [
+            models.CheckConstraint(condition=Q(national_places_asked__gt=0) & Q(national_population__gt=0)
+                                   & Q(national_land_area_km2__gt=0), name="targetinputs_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}: On={self.national_places_asked}"

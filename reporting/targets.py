@@ -15,11 +15,13 @@ over its municipalities uses the same largest-remainder method as the cost split
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
 from django.utils.translation import gettext as _
 
+from locations.models import Municipality, Region
 from rcvs.errors import ApplicationError
 
 from .money import largest_remainder
@@ -65,3 +67,59 @@ def split_places[K: Hashable](total: int, populations: Mapping[K, int]) -> dict[
     """A region's target over its municipalities by population, in whole places adding up to
     `total` (largest remainder; ties to the smallest key)."""
     return largest_remainder(total, populations)
+
+
+# --- from the database: the stored national inputs and the region's municipalities -------------
+
+@dataclass(frozen=True)
+class RegionTarget:
+    """A region's target with the figures it was computed from, so it can be explained."""
+
+    year: int
+    places: int
+    On: int  # noqa: N815 - the formula's names
+    Iv: int  # noqa: N815
+    In: int  # noqa: N815
+    Gv: Decimal  # noqa: N815
+    Gn: Decimal  # noqa: N815
+
+
+def _municipalities(region: Region, year: int) -> list[Municipality]:
+    municipalities = list(region.municipalities.order_by("cbs_code"))
+    if not municipalities:
+        raise ApplicationError(_("Regio %(region)s heeft geen gemeenten.") % {"region": region.name},
+                               code="target_no_municipalities")
+    # CBS figures of 1 January of the year before; a municipality still on other figures would
+    # make the target silently mix years.
+    stale = [m.name for m in municipalities if m.population_year != year - 1]
+    if stale:
+        raise ApplicationError(
+            _("De verdeelsleutel voor %(year)s vraagt inwonertallen van 1 januari %(ref)s; werk die eerst bij "
+              "voor: %(names)s.") % {"year": year, "ref": year - 1, "names": ", ".join(stale)},
+            code="target_population_year", extra={"municipalities": stale})
+    return municipalities
+
+
+def region_target(region: Region, year: int) -> RegionTarget:
+    from .models import TargetInputs
+
+    inputs = TargetInputs.objects.filter(year=year).first()
+    if inputs is None:
+        raise ApplicationError(_("Er is geen invoer voor de verdeelsleutel van %(year)s.") % {"year": year},
+                               code="target_input_missing")
+    municipalities = _municipalities(region, year)
+    iv = sum(m.population for m in municipalities)
+    gv = sum((m.land_area_km2 for m in municipalities), Decimal("0"))
+    places = target_places(On=inputs.national_places_asked, Iv=iv, In=inputs.national_population, Gv=gv,
+                           Gn=inputs.national_land_area_km2)
+    return RegionTarget(year=year, places=places, On=inputs.national_places_asked, Iv=iv,
+                        In=inputs.national_population, Gv=gv, Gn=inputs.national_land_area_km2)
+
+
+def municipality_targets(region: Region, year: int) -> dict[Municipality, int]:
+    """The region's target split over its municipalities by population (whole places adding up
+    to the region's target; ties to the smallest CBS code), in CBS-code order."""
+    target = region_target(region, year)
+    municipalities = _municipalities(region, year)
+    by_code = split_places(target.places, {m.cbs_code: m.population for m in municipalities})
+    return {m: by_code[m.cbs_code] for m in municipalities}

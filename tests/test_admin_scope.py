@@ -165,11 +165,17 @@ OUT_OF_SCOPE: dict[str, Callable[[Any], Model]] = {
     "casework.casecategory": _zuid_case_category,
     "casework.legalbasis": _zuid_legal_basis,
     "casework.retentionrun": _retention_run,
+    "reporting.targetinputs": lambda ctx: apps.get_model("reporting", "TargetInputs").objects.create(
+        year=2026, national_places_asked=90_000, national_population=17_942_942, national_land_area_km2=33_670),
 }
 
 # Registered models that have no region and are not checked here, with the reason. Keep it empty
 # unless there is truly nothing of a region to protect.
-NOT_REGIONAL: dict[str, str] = {}
+NOT_REGIONAL: dict[str, str] = {
+    # The normbedrag is one published national table: every staff user reads it, only a superuser
+    # writes it (tests/reporting/test_money.py checks both).
+    "reporting.normrate": "national published rate table, the same for every region",
+}
 
 
 @pytest.fixture

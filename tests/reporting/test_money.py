@@ -132,3 +132,114 @@ def test_compensation_refuses_bad_place_counts(places):
     with pytest.raises(ApplicationError) as err:
         compensation(places_per_day={dt.date(2024, 5, 1): places}, rates=RATES)
     assert err.value.code == "invalid_places"
+
+
+# --- normbedrag in the database ----------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_published_rates_are_seeded_and_looked_up_by_day():
+    from reporting.money import norm_rate_on
+
+    assert norm_rate_on(dt.date(2022, 3, 1)) == D("100.00")
+    assert norm_rate_on(dt.date(2022, 10, 14)) == D("100.00")
+    assert norm_rate_on(dt.date(2022, 10, 15)) == D("83.00")
+    assert norm_rate_on(dt.date(2024, 1, 1)) == D("61.00")
+    assert norm_rate_on(dt.date(2025, 12, 31)) == D("44.00")
+    with pytest.raises(ApplicationError) as err:
+        norm_rate_on(dt.date(2026, 1, 1))  # not yet entered: refused, not paid at the 2025 rate
+    assert err.value.code == "no_norm_rate"
+
+
+@pytest.mark.django_db
+def test_compensation_from_the_table_across_the_2024_change():
+    # 30 Dec 2023: 40 × 83 = 3,320; 31 Dec 2023: 40 × 83 = 3,320; 1 Jan 2024: 38 × 61 = 2,318
+    places = {dt.date(2023, 12, 30): 40, dt.date(2023, 12, 31): 40, dt.date(2024, 1, 1): 38}
+    assert compensation(places_per_day=places) == D("8958.00")
+
+
+@pytest.mark.django_db
+def test_service_adds_a_rate_and_refuses_an_overlap_in_dutch():
+    from reporting.models import NormRate
+    from reporting.services import norm_rate_create
+
+    rate = norm_rate_create(valid_from=dt.date(2026, 1, 1), amount=D("40.00"), note="Brief 2026")
+    assert NormRate.objects.get(pk=rate.pk).valid_until is None
+    count = NormRate.objects.count()
+    with pytest.raises(ApplicationError) as err:
+        norm_rate_create(valid_from=dt.date(2025, 12, 31), valid_until=dt.date(2025, 12, 31), amount=D("50.00"))
+    assert err.value.code == "norm_rate_overlap" and err.value.status_code == 409
+    assert err.value.message.startswith("Deze periode overlapt met het normbedrag van € 44.00 (2025-01-01")
+    with pytest.raises(ApplicationError) as err:
+        norm_rate_create(valid_from=dt.date(2030, 1, 1), amount=D("30.00"))  # inside the open-ended 2026 rate
+    assert err.value.code == "norm_rate_overlap" and "open einde" in err.value.message
+    assert NormRate.objects.count() == count
+
+
+@pytest.mark.django_db
+def test_service_refuses_a_bad_amount_or_period():
+    from reporting.models import NormRate
+    from reporting.services import norm_rate_create
+
+    count = NormRate.objects.count()
+    for kwargs, code in [({"amount": D("0")}, "norm_rate_amount"), ({"amount": D("40.001")}, "norm_rate_amount"),
+                         ({"amount": D("40"), "valid_until": dt.date(2026, 12, 31)}, "norm_rate_period")]:
+        with pytest.raises(ApplicationError) as err:
+            norm_rate_create(valid_from=dt.date(2027, 1, 1), **kwargs)
+        assert err.value.code == code
+    assert NormRate.objects.count() == count
+
+
+@pytest.mark.django_db
+def test_database_refuses_overlapping_periods_without_the_service():
+    from django.db import IntegrityError, transaction
+
+    from reporting.models import NormRate
+
+    for start, end in [(dt.date(2024, 12, 31), dt.date(2025, 1, 1)),  # touches both 2024 and 2025
+                       (dt.date(2023, 1, 1), None),                   # open-ended over everything after
+                       (dt.date(2025, 12, 31), dt.date(2025, 12, 31))]:  # the last day (bounds inclusive)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            NormRate.objects.bulk_create([NormRate(valid_from=start, valid_until=end, amount=D("1.00"))])
+    # Adjacent is fine: the day after the last period.
+    NormRate.objects.create(valid_from=dt.date(2026, 1, 1), valid_until=dt.date(2026, 6, 30), amount=D("40.00"))
+
+
+# --- admin: staff read the national table, only a superuser writes -------------------------------
+
+@pytest.mark.django_db
+def test_normrate_admin_is_readable_by_staff_and_writable_by_superusers_only(personas, client, django_user_model):
+    from django.contrib.auth.models import Permission
+    from django.urls import reverse
+
+    from reporting.models import NormRate
+
+    rate = NormRate.objects.get(valid_from=dt.date(2024, 1, 1))
+    changelist = reverse("admin:reporting_normrate_changelist")
+    change = reverse("admin:reporting_normrate_change", args=[rate.pk])
+    beheerder = personas.beheerder
+    beheerder.is_staff = True
+    beheerder.save()
+    beheerder.user_permissions.set(Permission.objects.all())  # even with every permission
+    client.force_login(beheerder)
+    assert "61,00" in client.get(changelist).text or "61.00" in client.get(changelist).text
+    assert client.get(change).status_code == 200  # read-only view
+    assert client.post(change, {"valid_from": "2024-01-01", "valid_until": "2024-12-31", "amount": "99.00",
+                                "note": ""}).status_code == 403
+    assert client.get(reverse("admin:reporting_normrate_add")).status_code == 403
+    assert client.post(reverse("admin:reporting_normrate_delete", args=[rate.pk]), {"post": "yes"}).status_code == 403
+    rate.refresh_from_db()
+    assert rate.amount == D("61.00")
+
+    client.force_login(personas.gemeente_a)  # not staff: the admin is not theirs
+    assert client.get(changelist).status_code == 302
+
+    client.force_login(django_user_model.objects.create_superuser("root", "root@example.org", "x-wachtwoord-123"))
+    response = client.post(reverse("admin:reporting_normrate_add"), {
+        "valid_from": "2025-06-01", "valid_until": "", "amount": "40.00", "note": "overlapt"})
+    assert response.status_code == 200  # the form shows the overlap instead of an error page
+    assert "Deze periode overlapt met een bestaand normbedrag." in response.text
+    assert not NormRate.objects.filter(note="overlapt").exists()
+    response = client.post(reverse("admin:reporting_normrate_add"), {
+        "valid_from": "2026-01-01", "valid_until": "", "amount": "40.00", "note": "2026"})
+    assert response.status_code == 302
+    assert NormRate.objects.get(note="2026").amount == D("40.00")

@@ -59,3 +59,59 @@ def test_region_target_split_over_municipalities_in_whole_places():
         "GM0001": 2460, "GM0002": 1230, "GM0003": 410}
     # 10 places over 1 : 1 : 1: 3.33 each → 3 each, one left → smallest key.
     assert split_places(10, {"GM0002": 5, "GM0001": 5, "GM0003": 5}) == {"GM0001": 4, "GM0002": 3, "GM0003": 3}
+
+
+# --- from the stored inputs and the region's municipalities --------------------------------------
+
+@pytest.fixture
+def inputs_2026(world):
+    from reporting.models import TargetInputs
+
+    for mun, population in ((world.mun_a, 60_000), (world.mun_b, 40_000)):
+        mun.population, mun.population_year, mun.land_area_km2 = population, 2025, D("120.00")
+        mun.save()
+    return TargetInputs.objects.create(year=2026, national_places_asked=90_000, national_population=18_000_000,
+                                       national_land_area_km2=D("33670.00"), source_note="CBS 1-1-2025 (test)")
+
+
+@pytest.mark.django_db
+def test_region_target_and_its_split_against_a_hand_calculation(world, inputs_2026):
+    from reporting.targets import municipality_targets, region_target
+
+    # Region Noord: Iv = 60,000 + 40,000 = 100,000; Gv = 120 + 120 = 240 km²
+    # Iv/In = 100,000 / 18,000,000 = 0.0055556 ; Gv/Gn = 240 / 33,670 = 0.0071280
+    # mean = 0.0063418 ; × (90,000 − 50,000) = 253.67 ; Ov = 2,253.67 → 2,254
+    target = region_target(world.noord, 2026)
+    assert (target.places, target.Iv, target.Gv) == (2254, 100_000, D("240.00"))
+    # Split by population 60 : 40 → 1,352.4 and 901.6 → floors 1,352 + 901 = 2,253; the place
+    # left goes to the larger remainder (.6): Beekdal.
+    assert municipality_targets(world.noord, 2026) == {world.mun_a: 1352, world.mun_b: 902}
+    # Region Zuid is computed from its own municipality only (Cranendonck-Test is not in Noord).
+    assert world.mun_c not in municipality_targets(world.noord, 2026)
+
+
+@pytest.mark.django_db
+def test_region_target_refuses_missing_inputs_and_figures_of_another_year(world, inputs_2026):
+    from reporting.targets import region_target
+
+    with pytest.raises(ApplicationError) as err:
+        region_target(world.noord, 2027)
+    assert err.value.code == "target_input_missing"
+    assert err.value.message == "Er is geen invoer voor de verdeelsleutel van 2027."
+    world.mun_b.population_year = 2026
+    world.mun_b.save()
+    with pytest.raises(ApplicationError) as err:
+        region_target(world.noord, 2026)
+    assert err.value.code == "target_population_year"
+    assert "Beekdal" in err.value.message and "Aadorp" not in err.value.message
+
+
+@pytest.mark.django_db
+def test_target_inputs_are_unique_per_year(inputs_2026):
+    from django.db import IntegrityError
+
+    from reporting.models import TargetInputs
+
+    with pytest.raises(IntegrityError):
+        TargetInputs.objects.create(year=2026, national_places_asked=1, national_population=1,
+                                    national_land_area_km2=D("1.00"))
