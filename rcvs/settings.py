@@ -252,6 +252,7 @@ if TESTING:
 # --- logging in: lockout, API keys, sessions (README, "Inloggen, blokkade, API-sleutels en sessies") ---
 # django-axes first: it refuses a locked-out username + address before the password is checked.
 AUTHENTICATION_BACKENDS = [
+    "rcvs.accounts.address_guard.AddressGuardBackend",  # an address guessing across usernames
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -262,6 +263,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 # out the whole office; by username alone anyone could lock out any colleague from anywhere.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Spraying (a few guesses on many usernames from one address) is stopped per address instead,
+# with a limit far above one office's typing errors (rcvs/accounts/address_guard.py).
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30)
+LOGIN_ADDRESS_WINDOW_MINUTES = env_int("LOGIN_ADDRESS_WINDOW_MINUTES", 15)
 AXES_LOCKOUT_CALLABLE = "rcvs.accounts.views.locked_out"
 AXES_ENABLE_ADMIN = False  # rcvs.accounts.admin registers a region-scoped AccessAttempt admin
 AXES_DISABLE_ACCESS_LOG = True  # successful logins are not kept (a growing table nobody reads)

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import translation
 from rest_framework.test import APIClient
 
@@ -36,6 +37,7 @@ def _dutch_after_each_test():
     depending on the order the suite runs in."""
     yield
     translation.activate(settings.LANGUAGE_CODE)
+    cache.clear()  # throttles and the per-address login count must not carry into the next test
 
 
 @pytest.fixture

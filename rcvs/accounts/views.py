@@ -32,6 +32,10 @@ from .services import api_token_create, api_token_revoke
 
 
 def lockout_message(request: HttpRequest) -> str:
+    if getattr(request, "rcvs_address_blocked", False):
+        return _("Te veel mislukte inlogpogingen vanaf dit adres. Inloggen vanaf dit adres is %(minutes)d "
+                 "minuten geblokkeerd. Probeer het daarna opnieuw.") % {
+                     "minutes": settings.LOGIN_ADDRESS_WINDOW_MINUTES}
     minutes = max(1, int(get_cool_off(request).total_seconds() // 60))
     return _("Te veel mislukte inlogpogingen. Inloggen met deze gebruikersnaam is vanaf dit adres %(minutes)d "
              "minuten geblokkeerd. Probeer het daarna opnieuw, of vraag de beheerder van je regio de blokkade "
@@ -41,7 +45,8 @@ def lockout_message(request: HttpRequest) -> str:
 def locked_out(request: HttpRequest, original_response: HttpResponse | None = None,
                credentials: dict[str, Any] | None = None) -> HttpResponse:
     """AXES_LOCKOUT_CALLABLE: the answer to a login attempt while locked out (429)."""
-    retry_after = str(int(get_cool_off(request).total_seconds()))
+    retry_after = str(settings.LOGIN_ADDRESS_WINDOW_MINUTES * 60 if getattr(request, "rcvs_address_blocked", False)
+                      else int(get_cool_off(request).total_seconds()))
     if request.path.startswith("/api/"):
         response: HttpResponse = JsonResponse(
             {"message": lockout_message(request), "code": "locked_out"}, status=429)
