@@ -380,3 +380,43 @@ def test_daily_task_runs_from_beat_at_the_configured_hour():
     assert entry["schedule"].minute == {0}
     assert settings.KCIO_EXPORT_HOUR == 6
     assert settings.CELERY_TIMEZONE == "Europe/Amsterdam"
+
+
+# --- two takes at once ------------------------------------------------------------------------
+
+@pytest.mark.django_db(transaction=True)
+def test_two_takes_at_once_make_one_snapshot(world, monkeypatch):
+    """Beat and a person (or two workers) taking the same day at the same moment: both have seen
+    no snapshot yet; the region lock makes the second wait and return the first's snapshot
+    instead of failing on the unique constraint."""
+    import threading
+
+    from django.db import connections
+
+    today = snapshot_today()
+    both_checked = threading.Barrier(2, timeout=10)
+
+    def today_after_both_checked():
+        both_checked.wait()
+        return today
+
+    monkeypatch.setattr(snapshots, "snapshot_today", today_after_both_checked)
+    results, errors = [], []
+
+    def take():
+        try:
+            results.append(snapshot_take(region=world.noord, as_of=today).pk)
+        except Exception as error:  # noqa: BLE001 - the test reports whatever went wrong
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=take) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert len(results) == 2 and results[0] == results[1]
+    assert CapacitySnapshot.objects.filter(region=world.noord, as_of=today).count() == 1
+    assert LocationSnapshot.objects.filter(snapshot_id=results[0]).count() == 2
