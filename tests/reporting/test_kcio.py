@@ -420,3 +420,15 @@ def test_two_takes_at_once_make_one_snapshot(world, monkeypatch):
     assert len(results) == 2 and results[0] == results[1]
     assert CapacitySnapshot.objects.filter(region=world.noord, as_of=today).count() == 1
     assert LocationSnapshot.objects.filter(snapshot_id=results[0]).count() == 2
+
+
+@pytest.mark.parametrize(("utc", "day"), [
+    (dt.datetime(2026, 12, 1, 23, 30, tzinfo=dt.UTC), dt.date(2026, 12, 2)),  # CET, UTC+1
+    (dt.datetime(2026, 7, 1, 22, 30, tzinfo=dt.UTC), dt.date(2026, 7, 2)),  # CEST, UTC+2
+    (dt.datetime(2026, 7, 1, 21, 30, tzinfo=dt.UTC), dt.date(2026, 7, 1)),
+])
+def test_today_is_the_day_in_amsterdam(monkeypatch, utc, day):
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "now", lambda: utc)
+    assert snapshot_today() == day
