@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -579,6 +579,14 @@ def read_log_purge(*, before: dt.datetime) -> int:
     return deleted
 
 
+def break_glass_reusable(*, user: User, case: Case, now: dt.datetime) -> QuerySet[CaseAccess]:
+    """The break-glass reads whose reason covers a further read or write of this case now: a
+    reason the user wrote for it within BREAK_GLASS_REUSE. Not a subject-access export: that
+    row carries a fixed reason nobody typed, and must not open the case for an hour."""
+    return CaseAccess.objects.filter(user_id=user.pk, case_id=case.pk, break_glass=True,
+                                     at__gte=now - BREAK_GLASS_REUSE).exclude(part=AccessPart.SUBJECT_ACCESS)
+
+
 def case_open_for_read(*, user: User, case: Case, part: str, channel: str, reason: str = "",
                        now: dt.datetime | None = None) -> CaseAccess:
     """The gate before rendering case content: in scope (else 404); a coordinator or mental
@@ -594,8 +602,7 @@ def case_open_for_read(*, user: User, case: Case, part: str, channel: str, reaso
     outside = selectors.can_casework(user) and not selectors.in_caseload(user, case)
     reason = (reason or "").strip()
     if outside and not reason:
-        earlier = (CaseAccess.objects.filter(user_id=user.pk, case_id=case.pk, break_glass=True,
-                                             at__gte=now - BREAK_GLASS_REUSE)
+        earlier = (break_glass_reusable(user=user, case=case, now=now)
                    .order_by("-at").values_list("reason", flat=True).first())
         if not earlier:
             raise PermissionDenied(

@@ -138,9 +138,7 @@ def _may_act(request: HttpRequest, case: Case) -> bool:
     recently (the same window in which the gate reuses that reason)."""
     if selectors.in_caseload(request.user, case):
         return True
-    since = timezone.now() - services.BREAK_GLASS_REUSE
-    return CaseAccess.objects.filter(user_id=request.user.pk, case_id=case.pk, break_glass=True,
-                                     at__gte=since).exists()
+    return services.break_glass_reusable(user=request.user, case=case, now=timezone.now()).exists()
 
 
 def _display_name(user: User | None) -> str:

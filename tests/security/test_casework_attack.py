@@ -658,3 +658,27 @@ def test_no_case_text_in_urls_of_any_page():
     for name, pattern in casework_patterns():
         for key in _kwarg_names(pattern):
             assert key in {"uuid", "entry_uuid", "referral_uuid", "share_uuid", "transfer_uuid", "format"}, name
+
+
+def test_a_subject_access_export_does_not_open_the_cases_without_a_written_reason(cases, other, cw, personas):
+    """Subject access logs its reads as break-glass with a fixed reason. That row must not count
+    as "a reason given in the last hour": else one export of a household opens every case of it,
+    outside the caseload, on the page and the API, and lets the user write in them, without a word."""
+    services.case_assign(user=cw.colleague, case=other.case, owner=cw.colleague, co_workers=[cw.coach])
+    user = cw.special  # the special right (so subject access), not in case B's caseload any more
+    page = verified_login(Client(), user)
+    response = page.post(reverse("casework:subject_access"), {"v_number": "1234567890", "action": "json"})
+    assert response.status_code == 200
+    assert CaseAccess.objects.filter(case_id=other.case.pk, user_id=user.pk, break_glass=True).exists()
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {verified_token(user)}")
+    detail = page.get(reverse("casework:case_detail", args=[other.case.uuid]))
+    assert detail.status_code == 403 and "EntryB" not in _body(detail)
+    assert api.get(f"/api/v1/cases/{other.case.uuid}/entries/").status_code == 403
+    before = CaseEntry.objects.filter(case=other.case).count()
+    response = page.post(reverse("casework:entry_add", args=[other.case.uuid]), {"kind": "notitie", "text": "x"})
+    assert response.status_code == 403
+    assert CaseEntry.objects.filter(case=other.case).count() == before
+    # a reason of their own still opens it
+    response = page.post(reverse("casework:case_detail", args=[other.case.uuid]), {"reason": "Overleg met GGZ"})
+    assert response.status_code == 200 and "EntryB" in _body(response)
