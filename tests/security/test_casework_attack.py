@@ -440,6 +440,8 @@ def _reading_paths(cases, cw, personas):
     base = f"/api/v1/cases/{u}/"
     entry = cases.special
     return [
+        ("dashboard", lambda: page.get(reverse("casework:dashboard"))),
+        ("dashboard search", lambda: page.post(reverse("casework:dashboard"), {"name": "Sofiia"})),
         ("page", lambda: page.get(reverse("casework:case_detail", args=[u]))),
         ("entry edit page", lambda: page.get(reverse("casework:entry_edit", args=[u, entry.uuid]))),
         ("signal page", lambda: page.get(reverse("casework:signal_share", args=[u]))),
@@ -682,3 +684,22 @@ def test_a_subject_access_export_does_not_open_the_cases_without_a_written_reaso
     # a reason of their own still opens it
     response = page.post(reverse("casework:case_detail", args=[other.case.uuid]), {"reason": "Overleg met GGZ"})
     assert response.status_code == 200 and "EntryB" in _body(response)
+
+
+def test_a_shared_gemeente_read_that_cannot_be_logged_is_not_served(cases, personas):
+    page, api = _gemeente(personas.gemeente_a)
+    u = cases.noord.uuid
+    calls = [("dashboard", lambda: page.get(reverse("casework:dashboard"))),
+             ("page", lambda: page.get(reverse("casework:case_detail", args=[u]))),
+             ("api list", lambda: api.get("/api/v1/cases/")),
+             ("api retrieve", lambda: api.get(f"/api/v1/cases/{u}/")),
+             ("api entries", lambda: api.get(f"/api/v1/cases/{u}/entries/")),
+             ("api referrals", lambda: api.get(f"/api/v1/cases/{u}/referrals/"))]
+    for label, call in calls:
+        assert call().status_code == 200, label
+    _refuse_inserts()
+    for label, call in calls:
+        with transaction.atomic():
+            response = call()
+        assert response.status_code == 503, (label, response.status_code)
+        assert not [m for m in NOORD_MARKERS if m in _body(response)], label
