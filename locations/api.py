@@ -75,7 +75,7 @@ class CapacitySerializer(serializers.Serializer):
         help_text="Free beds that cannot be used: the rest of a household room that one household occupies."
     )
     out_of_service = serializers.IntegerField(help_text="Beds in blocked rooms.")
-    planned = serializers.IntegerField(help_text="Beds in locations that are in preparation or closed.")
+    planned = serializers.IntegerField(help_text="Beds in locations that are in preparation (a closed location counts nowhere).")
     largest_free_room = serializers.IntegerField(help_text="Available beds in the largest free room.")
     occupancy_rate = serializers.DecimalField(
         max_digits=4, decimal_places=1, coerce_to_string=False, allow_null=True,

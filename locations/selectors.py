@@ -22,7 +22,16 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Case, F, IntegerField, Max, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 
-from .models import REALISED_STATUSES, Location, Municipality, Region, Room, RoomOccupancy, RoomState
+from .models import (
+    REALISED_STATUSES,
+    Location,
+    LocationStatus,
+    Municipality,
+    Region,
+    Room,
+    RoomOccupancy,
+    RoomState,
+)
 
 if TYPE_CHECKING:
     from rcvs.accounts.models import User
@@ -101,7 +110,9 @@ def _room_expressions(room: str = "", location: str = "") -> dict[str, Any]:
             When(realised & open_ & shared, then=F(f("beds")) - F(f("occupants"))),
             default=zero, output_field=IntegerField(),
         ),
-        "planned": Case(When(~realised, then=F(f("beds"))), default=zero, output_field=IntegerField()),
+        # Planned: locations in preparation only. A closed location counts nowhere (README, "Capacity").
+        "planned": Case(When(Q(**{f"{location}status": LocationStatus.PREPARING}), then=F(f("beds"))),
+                        default=zero, output_field=IntegerField()),
     }
 
 

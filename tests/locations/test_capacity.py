@@ -27,6 +27,8 @@ room_states = st.fixed_dictionaries({
 
 
 def _expected(room: Room, realised_location: bool) -> Capacity:
+    if room.location.status == LocationStatus.CLOSED:
+        return Capacity()  # a closed location counts nowhere, not even as planned
     if not realised_location:
         return Capacity(planned=room.beds)
     if room.state == RoomState.BLOCKED:
