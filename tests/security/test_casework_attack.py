@@ -570,6 +570,22 @@ def test_entry_and_referral_of_case_b_under_the_url_of_case_a_is_404(cases, othe
             assert response.status_code == 404, response.status_code
             assert "EntryB" not in _body(response) and "NoteB" not in _body(response)
         assert _counts()["CaseEntryVersion"] == before["CaseEntryVersion"]
+    # B's share, SIGNAL share and transfer request under A's URL, by cw.special (in both caseloads)
+    share_b = services.share_create(user=cw.colleague, case=other.case, to_user=personas.gemeente_a, purpose="B",
+                                    until=timezone.localdate() + dt.timedelta(days=5))
+    signal_b = SignalShare.objects.create(case=other.case, text="SignalB-QX7", created_by=cw.colleague)
+    transfer_b = services.case_request_transfer(user=cw.colleague, case=other.case, kind="transfer")
+    page = verified_login(Client(), cw.special)
+    a = cases.noord.uuid
+    for response in (page.post(reverse("casework:share_revoke", args=[a, share_b.uuid])),
+                     page.get(reverse("casework:signal_done", args=[a, signal_b.uuid])),
+                     page.post(reverse("casework:transfer_cancel", args=[a, transfer_b.transfer_request.uuid]))):
+        assert response.status_code == 404
+        assert "SignalB" not in _body(response)
+    share_b.refresh_from_db()
+    assert share_b.revoked_at is None
+    transfer_b.transfer_request.refresh_from_db()
+    assert transfer_b.transfer_request.status == "open"
     other.referral.refresh_from_db()
     assert other.referral.status == "verstuurd"
     assert other.entry.versions.get().text == "EntryB-QX7"
