@@ -243,3 +243,32 @@ def test_normrate_admin_is_readable_by_staff_and_writable_by_superusers_only(per
         "valid_from": "2026-01-01", "valid_until": "", "amount": "40.00", "note": "2026"})
     assert response.status_code == 302
     assert NormRate.objects.get(note="2026").amount == D("40.00")
+
+
+
+@pytest.mark.django_db
+def test_an_overlap_that_slips_past_the_query_is_refused_by_the_database_in_dutch(monkeypatch):
+    """A concurrent request can commit its rate between our overlap query and our insert. Simulated
+    by making the first query see nothing: the exclusion constraint refuses the insert and the
+    service still answers with the Dutch conflict, with nothing written."""
+    from django.db.models import QuerySet
+
+    from reporting.models import NormRate
+    from reporting.services import norm_rate_create
+
+    count = NormRate.objects.count()
+    calls: list[int] = []
+    original_first = QuerySet.first
+
+    def first_misses_once(self):
+        calls.append(1)
+        return None if len(calls) == 1 else original_first(self)
+
+    monkeypatch.setattr(QuerySet, "first", first_misses_once)
+    with pytest.raises(ApplicationError) as err:
+        norm_rate_create(valid_from=dt.date(2025, 6, 1), valid_until=dt.date(2025, 6, 30), amount=D("50.00"))
+    assert len(calls) == 2  # the query missed, the insert was refused, the lookup named the clash
+    assert err.value.code == "norm_rate_overlap"
+    assert err.value.message.startswith("Deze periode overlapt met het normbedrag van € 44.00 (2025-01-01")
+    monkeypatch.undo()
+    assert NormRate.objects.count() == count
