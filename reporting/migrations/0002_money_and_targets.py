@@ -5,28 +5,13 @@ import django.core.validators
 import reporting.models
 from django.db import migrations, models
 
-# The published normbedrag per realised place per day (DOMAIN.md). The first phase is taken to
-# start on 1 March 2022, the first full month of reception after the invasion of 24 February 2022
-# ("at least €100 in the first phase"; a user can move the start if the region counts from
-# earlier). Each period ends the day before the next starts. The 2025 rate ends on 31 December
-# 2025: later rates are entered by the user, and a day without a rate is refused rather than
-# paid at an old rate.
-PUBLISHED_RATES = [
-    ("2022-03-01", "2022-10-14", "100.00", "Eerste fase 2022: ten minste € 100 per plaats per dag"),
-    ("2022-10-15", "2023-12-31", "83.00", "Vanaf 15 oktober 2022"),
-    ("2024-01-01", "2024-12-31", "61.00", "Vanaf 1 januari 2024"),
-    ("2025-01-01", "2025-12-31", "44.00", "2025"),
-]
+# The published rates and why their periods are as they are: reporting/reference_data.py (also
+# applied after every migrate and flush, into an empty table).
+from reporting.reference_data import PUBLISHED_RATES, ensure_norm_rates  # noqa: E402
 
 
 def seed_norm_rates(apps, schema_editor):
-    import datetime as dt
-    from decimal import Decimal
-
-    NormRate = apps.get_model("reporting", "NormRate")
-    for start, end, amount, note in PUBLISHED_RATES:
-        NormRate.objects.get_or_create(valid_from=dt.date.fromisoformat(start), defaults={
-            "valid_until": dt.date.fromisoformat(end), "amount": Decimal(amount), "note": note})
+    ensure_norm_rates(apps.get_model("reporting", "NormRate"))
 
 
 def unseed_norm_rates(apps, schema_editor):

@@ -272,3 +272,16 @@ def test_an_overlap_that_slips_past_the_query_is_refused_by_the_database_in_dutc
     assert err.value.message.startswith("Deze periode overlapt met het normbedrag van € 44.00 (2025-01-01")
     monkeypatch.undo()
     assert NormRate.objects.count() == count
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_published_rates_exist_again_after_a_flush():
+    from django.core.management import call_command
+
+    from reporting.models import NormRate
+
+    call_command("flush", interactive=False, verbosity=0)
+    assert NormRate.objects.count() == 4
+    from reporting.money import norm_rate_on
+
+    assert norm_rate_on(dt.date(2024, 6, 1)) == Decimal("61.00")
