@@ -7,7 +7,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/* \
     && pip install --no-cache-dir uv \
-    && useradd --create-home --uid 1000 rcvs
+    && useradd --create-home --uid 1000 rcvs \
+    && mkdir -p /data/media && chown rcvs /data/media
 WORKDIR /app
 COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev --no-install-project

@@ -1,6 +1,7 @@
 from django.http import HttpRequest
 
 from placements.selectors import can_place
+from reporting.views import available_sections
 
 
 def roles(request: HttpRequest) -> dict[str, bool]:
@@ -8,4 +9,5 @@ def roles(request: HttpRequest) -> dict[str, bool]:
     user = getattr(request, "user", None)
     can_edit = bool(user and user.is_authenticated and (user.is_gemeente or user.is_beheerder))
     return {"perms_can_edit": can_edit, "perms_can_import": can_edit,
-            "perms_can_place": bool(user and can_place(user))}
+            "perms_can_place": bool(user and can_place(user)),
+            "perms_reporting": bool(user and user.is_authenticated and available_sections(user))}

@@ -324,6 +324,11 @@ if DEBUG or TESTING:
     WHITENOISE_USE_FINDERS = True  # serve straight from static/ without collectstatic
     WHITENOISE_AUTOREFRESH = True
     STATIC_ROOT.mkdir(exist_ok=True)
+# Uploaded and generated files (cost-entry attachments, declaration and board-report documents).
+# Never served as public media: every file is streamed by a view that checks the user's scope.
+MEDIA_ROOT = env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media"))
+# No MEDIA_URL: there is no public URL for these files (see above).
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -425,6 +430,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),
     },
 }
+# --- reporting: KCIO delivery (reporting/delivery.py) ---------------------------------------
+# --- end reporting: KCIO delivery ---
+# --- reporting: weekday occupancy mail (reporting/occupancy_mail.py) ------------------------
+# --- end reporting: weekday occupancy mail ---
+# --- reporting: trends and charts -----------------------------------------------------------
+# --- end reporting: trends and charts ---
+# --- reporting: targets and normbedrag ------------------------------------------------------
+# --- end reporting: targets and normbedrag ---
+# --- reporting: cost declarations -----------------------------------------------------------
+# --- end reporting: cost declarations ---
+# --- reporting: board report ----------------------------------------------------------------
+# --- end reporting: board report ---
 # Outbox (rcvs/outbox): attempts per message before it counts as failed, and the backoff between
 # them (base, 2x, 4x, ... seconds, capped); a message handed to the broker is not handed out again
 # by the dispatcher for the lease (it is waiting in the queue).

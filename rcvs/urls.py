@@ -24,6 +24,7 @@ urlpatterns = [
     path("locaties/", include("locations.urls")),
     path("plaatsingen/", include("placements.urls")),
     path("casussen/", include("casework.urls")),
+    path("rapportage/", include("reporting.urls")),
     path("api/v1/", include("rcvs.accounts.api_urls")),
     path("api/v1/", include("locations.api_urls")),
     path("api/v1/", include("placements.api_urls")),

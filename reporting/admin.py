@@ -50,3 +50,7 @@ class TargetInputsAdmin(SuperuserOnlyAdminMixin, admin.ModelAdmin):
     """National inputs of the verdeelsleutel: one set for every region, so superusers only."""
 
     list_display = ("year", "national_places_asked", "national_population", "national_land_area_km2", "source_note")
+
+
+# One admin module per capability (registered on import).
+from . import admin_board, admin_costs, admin_delivery, admin_mail, admin_targets  # noqa: E402, F401, I001

@@ -178,6 +178,22 @@ NOT_REGIONAL: dict[str, str] = {
 }
 
 
+def _extra() -> None:
+    """Merge the factories of tests/admin_scope_extra/*.py (one module per capability)."""
+    import importlib
+    import pkgutil
+
+    import tests.admin_scope_extra as extra
+
+    for info in pkgutil.iter_modules(extra.__path__):
+        module = importlib.import_module(f"{extra.__name__}.{info.name}")
+        OUT_OF_SCOPE.update(getattr(module, "OUT_OF_SCOPE", {}))
+        NOT_REGIONAL.update(getattr(module, "NOT_REGIONAL", {}))
+
+
+_extra()
+
+
 @pytest.fixture
 def ctx(world, personas, django_user_model):
     superuser = django_user_model.objects.create_superuser("root", "root@example.org", "x-wachtwoord-123")

@@ -768,6 +768,19 @@ def _pct(value: Decimal | None) -> str:
     return "–" if value is None else f"{value}%".replace(".", ",")
 
 
+def seed_reporting(region: Region, *, seed: int, as_of: dt.date) -> list[str]:
+    """Reporting's demo (reporting/demo/): a year of snapshots, contacts, costs, the board's list.
+    Each module adds only what is missing, so this also runs for a kept demo region."""
+    from reporting.demo import board, costs, delivery, mail, targets, trends
+
+    lines = []
+    for module in (trends, delivery, mail, targets, costs, board):  # trends first: the others read snapshots
+        line = module.seed(region, seed=seed, as_of=as_of)
+        if line:
+            lines.append(line)
+    return lines
+
+
 def analyze_tables() -> None:
     """Give the query planner statistics for what was just loaded. Without them it plans every
     query as if the tables were empty until autovacuum comes by, and on this machine's
@@ -813,9 +826,10 @@ class Command(BaseCommand):
                 users = ensure_demo_users(region)
                 # A demo database from before casework gets its cases once; existing ones stay.
                 cases = None if has_demo_cases(region) else create_demo_cases(region, seed=seed, as_of=as_of)
+                reporting_lines = seed_reporting(region, seed=seed, as_of=as_of)
             if not quiet:
                 self._summary(region, users, SyncCounts(), [], seed=seed, as_of=as_of,
-                              seconds=time.perf_counter() - started, cases=cases)
+                              seconds=time.perf_counter() - started, cases=cases, reporting_lines=reporting_lines)
             return
 
         drenthe_plan = plan_region(DRENTHE, seed=seed, as_of=as_of)
@@ -836,13 +850,15 @@ class Command(BaseCommand):
             create_demo_queue(region, as_of=as_of, now=now)
             users = ensure_demo_users(region)
             cases = create_demo_cases(region, seed=seed, as_of=as_of)
+            reporting_lines = seed_reporting(region, seed=seed, as_of=as_of)
         analyze_tables()
         if not quiet:
             self._summary(region, users, counts, national_plans, seed=seed, as_of=as_of,
-                          seconds=time.perf_counter() - started, cases=cases)
+                          seconds=time.perf_counter() - started, cases=cases, reporting_lines=reporting_lines)
 
     def _summary(self, region: Region, users: list[User], counts: SyncCounts, national_plans: list[RegionPlan],
-                 *, seed: int, as_of: dt.date, seconds: float, cases: DemoCaseCounts | None = None) -> None:
+                 *, seed: int, as_of: dt.date, seconds: float, cases: DemoCaseCounts | None = None,
+                 reporting_lines: list[str] | None = None) -> None:
         write = self.stdout.write
         capacity = region_capacity(region)
         statuses = Counter(Location.objects.filter(municipality__region=region).values_list("status", flat=True))
@@ -864,6 +880,8 @@ class Command(BaseCommand):
             write(f"  casussen: {cases.cases} over {len(cases.categories)} categorieën, {cases.entries} aantekeningen, "
                   f"{cases.referrals} verwijzingen, {cases.shares} gedeeld met een gemeente, "
                   f"{cases.signal_shares} SIGNAL-meldingen, {cases.transfer_requests} overplaatsingsaanvragen")
+        for line in reporting_lines or []:
+            write(f"  {line}")
         duration = f"{seconds:.1f}".replace(".", ",")
         write(f"  wijzigingen: {_n(counts.created)} nieuw, {_n(counts.updated)} gewijzigd, "
               f"{_n(counts.deleted)} verwijderd ({duration} s)")

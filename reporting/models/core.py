@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from locations.models import LocationKind, LocationStatus, TimeStamped
 
+__all__ = ["CapacitySnapshot", "LocationSnapshot", "DateRange", "NormRate", "TargetInputs"]
+
 # --- daily capacity snapshots (KCIO) ----------------------------------------------------------
 
 

@@ -1,0 +1,5 @@
+"""Reporting models: delivery (see reporting/models/__init__.py)."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
