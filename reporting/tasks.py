@@ -26,3 +26,9 @@ def take_daily_snapshots() -> dict[str, int]:
         taken[region.code] = snapshot.pk
     logger.info("KCIO snapshots for %s: %d region(s)", as_of, len(taken))
     return taken
+
+
+# The other capabilities' tasks, so that the worker (autodiscovering reporting.tasks) finds them.
+from .tasks_board import *  # noqa: E402, F403, I001
+from .tasks_costs import *  # noqa: E402, F403
+from .tasks_mail import *  # noqa: E402, F403

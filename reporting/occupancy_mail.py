@@ -1,0 +1,1 @@
+"""The weekday occupancy mail to the municipalities' contacts, through the outbox."""

@@ -1,0 +1,1 @@
+"""Reporting pages: board (urls in reporting/urls_board.py)."""

@@ -1,0 +1,1 @@
+"""Reporting pages: costs (urls in reporting/urls_costs.py)."""

@@ -1,0 +1,1 @@
+"""Reporting pages: kcio (urls in reporting/urls_kcio.py)."""

@@ -1,0 +1,1 @@
+"""Reporting pages: mail (urls in reporting/urls_mail.py)."""

@@ -1,0 +1,1 @@
+"""Reporting pages: targets (urls in reporting/urls_targets.py)."""

@@ -1,0 +1,1 @@
+"""Reporting pages: trends (urls in reporting/urls_trends.py)."""
