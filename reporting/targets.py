@@ -14,11 +14,13 @@ over its municipalities uses the same largest-remainder method as the cost split
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from locations.models import Municipality, Region
@@ -123,3 +125,139 @@ def municipality_targets(region: Region, year: int) -> dict[Municipality, int]:
     municipalities = _municipalities(region, year)
     by_code = split_places(target.places, {m.cbs_code: m.population for m in municipalities})
     return {m: by_code[m.cbs_code] for m in municipalities}
+
+
+# --- the split in use: edited by staff, or by population -----------------------------------------
+
+@dataclass(frozen=True)
+class SplitRow:
+    municipality: Municipality
+    places: int
+    default_places: int
+
+
+@dataclass(frozen=True)
+class RegionSplit:
+    """The split of a region's target over its municipalities as it applies now: the edited one
+    when it was made against the current region target, otherwise the split by population."""
+
+    target: RegionTarget
+    rows: list[SplitRow]
+    edited: bool
+    set_by: object | None = None  # the user who edited it
+    set_at: object | None = None  # datetime
+    stale: bool = False  # an edited split exists, but was made against another region target
+    stale_places: int | None = None
+
+
+def region_split(region: Region, year: int) -> RegionSplit:
+    """Raises ApplicationError (Dutch) when inputs for the year are missing."""
+    from .models import TargetSplit
+
+    target = region_target(region, year)
+    default = municipality_targets(region, year)
+    split = (TargetSplit.objects.filter(region=region, year=year).select_related("set_by")
+             .prefetch_related("parts").first())
+    if split is not None and split.region_places == target.places:
+        edited = {part.municipality_id: part.places for part in split.parts.all()}
+        rows = [SplitRow(m, edited.get(m.pk, 0), places) for m, places in default.items()]
+        if sum(r.places for r in rows) == target.places:  # a municipality added to the region since
+            return RegionSplit(target=target, rows=rows, edited=True, set_by=split.set_by, set_at=split.updated_at)
+    rows = [SplitRow(m, places, places) for m, places in default.items()]
+    return RegionSplit(target=target, rows=rows, edited=False, stale=split is not None,
+                       stale_places=split.region_places if split is not None else None)
+
+
+# --- realised against target (issue 8, point 5; used by the board report) -----------------------
+
+@dataclass(frozen=True)
+class TargetProgressRow:
+    municipality_name: str
+    cbs_code: str
+    target: int | None  # None: the inputs are missing
+    realised: int | None  # None: no snapshot on or before as_of
+    difference: int | None  # realised − target
+    percentage: Decimal | None  # realised / target × 100, one decimal
+
+
+@dataclass(frozen=True)
+class TargetProgress:
+    region: Region
+    year: int
+    as_of: date
+    rows: list[TargetProgressRow]
+    total: TargetProgressRow
+    missing: list[str]  # Dutch messages: what is missing, so no number is shown for it
+    snapshot_as_of: date | None  # the day of the snapshot the realised beds come from
+    region_target: RegionTarget | None
+    edited: bool  # the split was edited by staff (not by population)
+
+
+def _percentage(realised: int | None, target: int | None) -> Decimal | None:
+    if realised is None or not target:
+        return None
+    return (Decimal(100) * realised / target).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def _row(name: str, code: str, target: int | None, realised: int | None) -> TargetProgressRow:
+    difference = None if target is None or realised is None else realised - target
+    return TargetProgressRow(municipality_name=name, cbs_code=code, target=target, realised=realised,
+                             difference=difference, percentage=_percentage(realised, target))
+
+
+def target_progress(region: Region, *, year: int, as_of: date,
+                    municipalities: Iterable[Municipality] | None = None) -> TargetProgress:
+    """Realised beds (from the region's snapshot on or before `as_of`: its lines' `realised`
+    summed per municipality CBS code) against each municipality's target of `year`.
+
+    `municipalities` narrows the rows (a gemeente sees only its own: pass
+    `municipality_qs_for(user)`); the total is then the total of those rows. Missing inputs give
+    Dutch messages in `.missing` and None instead of a number — never a guessed one.
+    A constant number of queries."""
+    from .models import CapacitySnapshot, LocationSnapshot
+
+    missing: list[str] = []
+    target: RegionTarget | None = None
+    targets: dict[str, int] = {}
+    edited = False
+    try:
+        split = region_split(region, year)
+    except ApplicationError as error:
+        missing.append(error.message)
+    else:
+        target, edited = split.target, split.edited
+        targets = {row.municipality.cbs_code: row.places for row in split.rows}
+
+    snapshot = (CapacitySnapshot.objects.filter(region=region, as_of__lte=as_of).order_by("-as_of")
+                .only("pk", "as_of").first())
+    realised: dict[str, int] | None = None
+    names: dict[str, str] = {}
+    if snapshot is None:
+        missing.append(_("Er is geen momentopname van de capaciteit op of vóór %(day)s; de gerealiseerde "
+                         "plaatsen zijn onbekend.") % {"day": as_of.strftime("%d-%m-%Y")})
+    else:
+        realised = {}
+        for row in (LocationSnapshot.objects.filter(snapshot=snapshot)
+                    .values("municipality_cbs_code", "municipality_name")
+                    .annotate(realised=Sum("realised")).order_by()):
+            code = row["municipality_cbs_code"]
+            realised[code] = realised.get(code, 0) + row["realised"]
+            names.setdefault(code, row["municipality_name"])
+
+    current = list(region.municipalities.order_by("cbs_code").values_list("cbs_code", "name"))
+    names.update(dict(current))
+    codes = [code for code, _name in current]
+    # A municipality in the snapshot that has since left the region still shows its beds.
+    codes += sorted(code for code in (realised or {}) if code not in dict(current))
+    if municipalities is not None:
+        allowed = {m.cbs_code for m in municipalities}
+        codes = [code for code in codes if code in allowed]
+
+    rows = [_row(names[code], code, targets.get(code) if target is not None else None,
+                 None if realised is None else realised.get(code, 0)) for code in codes]
+    sum_target = None if target is None else sum(r.target or 0 for r in rows)
+    sum_realised = None if realised is None else sum(r.realised or 0 for r in rows)
+    total = _row(_("Totaal"), "", sum_target, sum_realised)
+    return TargetProgress(region=region, year=year, as_of=as_of, rows=rows, total=total, missing=missing,
+                          snapshot_as_of=snapshot.as_of if snapshot else None, region_target=target,
+                          edited=edited)
