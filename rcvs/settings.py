@@ -437,6 +437,11 @@ CELERY_BEAT_SCHEDULE = {
 # --- reporting: trends and charts -----------------------------------------------------------
 # --- end reporting: trends and charts ---
 # --- reporting: targets and normbedrag ------------------------------------------------------
+# The longest period the compensation page computes at once (days, inclusive): one query per
+# page, but a decade of daily snapshots in one table is no use to anyone. Default three years.
+COMPENSATION_MAX_DAYS = env_int("COMPENSATION_MAX_DAYS", 1096)
+if COMPENSATION_MAX_DAYS < 1:
+    raise ImproperlyConfigured("COMPENSATION_MAX_DAYS must be at least 1.")
 # --- end reporting: targets and normbedrag ---
 # --- reporting: cost declarations -----------------------------------------------------------
 # --- end reporting: cost declarations ---
