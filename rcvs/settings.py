@@ -433,6 +433,35 @@ CELERY_BEAT_SCHEDULE = {
 # --- reporting: KCIO delivery (reporting/delivery.py) ---------------------------------------
 # --- end reporting: KCIO delivery ---
 # --- reporting: weekday occupancy mail (reporting/occupancy_mail.py) ------------------------
+# The weekday occupancy mail to the municipalities' contacts: the days (crontab's day_of_week,
+# e.g. "mon-fri" or "mon,wed,fri") and the hour, Europe/Amsterdam. Its numbers are those of the
+# day's KCIO snapshot (taken by the mail job if it is not there yet), so the mail and the export agree.
+OCCUPANCY_MAIL_DAYS = env_str("OCCUPANCY_MAIL_DAYS", "mon-fri")
+try:
+    from celery.schedules import crontab_parser as _crontab_parser
+
+    _crontab_parser(7).parse(OCCUPANCY_MAIL_DAYS)
+except ValueError as _exc:
+    raise ImproperlyConfigured(f"OCCUPANCY_MAIL_DAYS={OCCUPANCY_MAIL_DAYS!r} is not a list of weekdays "
+                               f"(e.g. mon-fri): {_exc}") from _exc
+OCCUPANCY_MAIL_HOUR = env_int("OCCUPANCY_MAIL_HOUR", 8)
+if not 0 <= OCCUPANCY_MAIL_HOUR <= 23:
+    raise ImproperlyConfigured(f"OCCUPANCY_MAIL_HOUR={OCCUPANCY_MAIL_HOUR} is not an hour of the day (0-23).")
+# The address of this installation as the mail's reader reaches it (overview link, unsubscribe
+# link). There is no general SITE_URL setting; by default the first ALLOWED_HOSTS over https.
+_mail_host = next((host.lstrip(".") for host in ALLOWED_HOSTS if host not in ("*", "")), "")
+OCCUPANCY_MAIL_SITE_URL = env_str("OCCUPANCY_MAIL_SITE_URL",
+                                  f"https://{_mail_host}" if _mail_host else "http://localhost:8000").rstrip("/")
+if not OCCUPANCY_MAIL_SITE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"OCCUPANCY_MAIL_SITE_URL={OCCUPANCY_MAIL_SITE_URL!r} must start with https:// (or http://).")
+# How long the unsubscribe link in a mail keeps working (days).
+OCCUPANCY_MAIL_UNSUBSCRIBE_DAYS = env_int("OCCUPANCY_MAIL_UNSUBSCRIBE_DAYS", 60)
+if OCCUPANCY_MAIL_UNSUBSCRIBE_DAYS < 1:
+    raise ImproperlyConfigured("OCCUPANCY_MAIL_UNSUBSCRIBE_DAYS must be at least 1.")
+CELERY_BEAT_SCHEDULE["occupancy-mail"] = {
+    "task": "reporting.tasks_mail.send_occupancy_mails",
+    "schedule": crontab(hour=OCCUPANCY_MAIL_HOUR, minute=0, day_of_week=OCCUPANCY_MAIL_DAYS),
+}
 # --- end reporting: weekday occupancy mail ---
 # --- reporting: trends and charts -----------------------------------------------------------
 # --- end reporting: trends and charts ---
