@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from rcvs.errors import ApplicationError
 from reporting.models import TargetInputs
 from reporting.targets import target_progress
 from tests.reporting.snapshot_helpers import make_snapshot
@@ -89,3 +90,341 @@ def test_target_progress_narrowed_to_own_municipalities(world, inputs_2026, snap
     progress = target_progress(world.noord, year=2026, as_of=dt.date(2026, 3, 15), municipalities=[world.mun_b])
     assert [r.cbs_code for r in progress.rows] == ["GM9002"]
     assert (progress.total.target, progress.total.realised) == (889, 889)
+
+
+# --- the edited split: service, database guard, history ------------------------------------------
+
+def test_split_set_stores_the_parts_and_an_event(world, personas, inputs_2026):
+    from reporting.models import TargetSplit, TargetSplitEvent
+    from reporting.services import target_split_set
+    from reporting.targets import region_split
+
+    target_split_set(region=world.noord, year=2026, places={world.mun_a.pk: 1222, world.mun_b.pk: 1000},
+                     user=personas.coordinator)
+    split = region_split(world.noord, 2026)
+    assert split.edited and split.set_by == personas.coordinator
+    assert [(r.municipality.cbs_code, r.places, r.default_places) for r in split.rows] == [
+        ("GM9001", 1222, 1333), ("GM9002", 1000, 889)]
+    assert TargetSplit.objects.get().region_places == 2222
+    event = TargetSplitEvent.objects.get()
+    assert (event.action, event.parts, event.user) == ("set", {"GM9001": 1222, "GM9002": 1000}, personas.coordinator)
+    # A second edit replaces the parts (one split per region and year).
+    target_split_set(region=world.noord, year=2026, places={world.mun_a.pk: 1200, world.mun_b.pk: 1022},
+                     user=personas.beheerder)
+    assert TargetSplit.objects.count() == 1
+    assert [r.places for r in region_split(world.noord, 2026).rows] == [1200, 1022]
+    assert TargetSplitEvent.objects.count() == 2
+    progress = target_progress(world.noord, year=2026, as_of=dt.date(2026, 3, 15))
+    assert progress.edited and [r.target for r in progress.rows] == [1200, 1022]
+
+
+@pytest.mark.parametrize(("a", "b", "phrase"), [
+    (1333, 897, "2.230 plaatsen, maar de taakstelling van de regio is 2.222: 8 plaatsen te veel."),
+    (1333, 888, "2.221 plaatsen, maar de taakstelling van de regio is 2.222: 1 plaats te weinig."),
+])
+def test_split_that_does_not_add_up_is_refused_naming_the_difference(world, personas, inputs_2026, a, b, phrase):
+    from reporting.models import TargetSplit, TargetSplitEvent
+    from reporting.services import target_split_set
+
+    with pytest.raises(ApplicationError) as err:
+        target_split_set(region=world.noord, year=2026, places={world.mun_a.pk: a, world.mun_b.pk: b},
+                         user=personas.coordinator)
+    assert err.value.code == "target_split_sum" and phrase in err.value.message
+    assert not TargetSplit.objects.exists() and not TargetSplitEvent.objects.exists()
+
+
+def test_split_must_name_exactly_the_regions_municipalities(world, personas, inputs_2026):
+    from reporting.services import target_split_set
+
+    with pytest.raises(ApplicationError) as err:
+        target_split_set(region=world.noord, year=2026, places={world.mun_a.pk: 2222, world.mun_c.pk: 0},
+                         user=personas.coordinator)
+    assert err.value.code == "target_split_municipalities"
+
+
+def test_split_without_inputs_is_refused(world, personas):
+    from reporting.services import target_split_set
+
+    with pytest.raises(ApplicationError) as err:
+        target_split_set(region=world.noord, year=2026, places={world.mun_a.pk: 1, world.mun_b.pk: 1},
+                         user=personas.coordinator)
+    assert err.value.code == "target_input_missing"
+
+
+def test_reset_goes_back_to_the_split_by_population(world, personas, inputs_2026):
+    from reporting.models import TargetSplit, TargetSplitEvent
+    from reporting.services import target_split_reset, target_split_set
+    from reporting.targets import region_split
+
+    target_split_set(region=world.noord, year=2026, places={world.mun_a.pk: 1222, world.mun_b.pk: 1000},
+                     user=personas.coordinator)
+    assert target_split_reset(region=world.noord, year=2026, user=personas.coordinator) is True
+    assert not TargetSplit.objects.exists()
+    assert [r.places for r in region_split(world.noord, 2026).rows] == [1333, 889]
+    assert list(TargetSplitEvent.objects.values_list("action", flat=True)) == ["reset", "set"]
+    assert target_split_reset(region=world.noord, year=2026, user=personas.coordinator) is False
+
+
+def test_a_split_made_for_another_target_no_longer_applies(world, personas, inputs_2026):
+    from reporting.services import target_split_set
+    from reporting.targets import region_split
+
+    target_split_set(region=world.noord, year=2026, places={world.mun_a.pk: 1222, world.mun_b.pk: 1000},
+                     user=personas.coordinator)
+    inputs_2026.national_places_asked = 100_000  # the ministry asks for more: the target changes
+    inputs_2026.save()
+    split = region_split(world.noord, 2026)
+    assert not split.edited and split.stale and split.stale_places == 2222
+    assert sum(r.places for r in split.rows) == split.target.places
+
+
+def _guard_now():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS reporting_targetsplitpart_sum, reporting_targetsplit_sum IMMEDIATE")
+
+
+def test_the_database_refuses_parts_that_do_not_add_up(world, inputs_2026):
+    """Written around the service: the deferred trigger of migration 0005 refuses it."""
+    from django.db import IntegrityError, transaction
+
+    from reporting.models import TargetSplit, TargetSplitPart
+
+    with pytest.raises(IntegrityError, match="add up to 2221, not 2222"), transaction.atomic():
+        split = TargetSplit.objects.create(region=world.noord, year=2026, region_places=2222)
+        TargetSplitPart.objects.create(split=split, municipality=world.mun_a, places=1333)
+        TargetSplitPart.objects.create(split=split, municipality=world.mun_b, places=888)
+        _guard_now()
+
+
+def test_the_database_refuses_a_part_of_another_regions_municipality(world, inputs_2026):
+    from django.db import IntegrityError, transaction
+
+    from reporting.models import TargetSplit, TargetSplitPart
+
+    with pytest.raises(IntegrityError, match="another region"), transaction.atomic():
+        split = TargetSplit.objects.create(region=world.noord, year=2026, region_places=2222)
+        TargetSplitPart.objects.create(split=split, municipality=world.mun_a, places=2222)
+        TargetSplitPart.objects.create(split=split, municipality=world.mun_c, places=0)
+        _guard_now()
+
+
+def test_the_database_refuses_a_changed_part_and_a_changed_target(world, personas, inputs_2026):
+    from django.db import IntegrityError, transaction
+
+    from reporting.models import TargetSplit, TargetSplitPart
+    from reporting.services import target_split_set
+
+    split = target_split_set(region=world.noord, year=2026, places={world.mun_a.pk: 1222, world.mun_b.pk: 1000},
+                             user=personas.coordinator)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TargetSplitPart.objects.filter(split=split, municipality=world.mun_a).update(places=1223)
+        _guard_now()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TargetSplit.objects.filter(pk=split.pk).update(region_places=2223)
+        _guard_now()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TargetSplitPart.objects.filter(split=split, municipality=world.mun_b).delete()
+        _guard_now()
+    # Deleting the whole split (parts with it) is fine.
+    with transaction.atomic():
+        split.delete()
+        _guard_now()
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+TARGETS = "/rapportage/taakstelling/"
+SPLIT = "/rapportage/taakstelling/verdeling/"
+RESET = "/rapportage/taakstelling/verdeling/standaard/"
+RATES = "/rapportage/normbedrag/"
+COMPENSATION = "/rapportage/vergoeding/"
+
+
+def test_url_names():
+    from django.urls import reverse
+
+    assert [reverse(f"reporting:{n}") for n in ("targets", "targets_split", "targets_split_reset", "rates",
+                                                "compensation")] == [TARGETS, SPLIT, RESET, RATES, COMPENSATION]
+
+
+def test_targets_page_shows_the_formula_filled_in_and_realised_against_target(
+        world, personas, inputs_2026, snapshot_march, login, django_assert_max_num_queries):
+    client = login(personas.coordinator)
+    with django_assert_max_num_queries(25):
+        response = client.get(TARGETS, {"regio": "noord", "jaar": 2026, "peildatum": "2026-03-15"})
+    assert response.status_code == 200
+    page = response.text
+    # The inputs, dated, and each step of the hand calculation of inputs_2026.
+    assert "CBS 1-1-2025 (test)" in page and "Vastgelegd op" in page
+    assert "100.000/18.000.000 + 200,00/36.000,00" in page
+    assert "0,005556 + 0,005556" in page and "0,005556 × 40.000" in page
+    assert "2000 + 222,22 = 2.222,22" in page
+    assert "Taakstelling van de regio: 2.222 plaatsen" in page
+    assert "momentopname van 10-03-2026" in page
+    assert "naar inwoners (standaard)" in page
+    # Rows: target, realised, difference, percentage; total.
+    assert ">1.333<" in page and ">1.000<" in page and "-333" in page and "75,0 %" in page
+    assert ">889<" in page and "100,0 %" in page and "85,0 %" in page
+    assert "Verdeling aanpassen" in page
+
+
+def test_targets_page_names_what_is_missing_and_shows_no_number(world, personas, snapshot_march, login):
+    world.mun_a.population_year = 2024
+    world.mun_a.save()
+    TargetInputs.objects.create(year=2026, national_places_asked=90_000, national_population=18_000_000,
+                                national_land_area_km2=D("36000.00"))
+    response = login(personas.bestuur).get(TARGETS, {"jaar": 2026, "peildatum": "2026-03-15"})
+    assert response.status_code == 200
+    assert "werk die eerst bij voor: Aadorp" in response.text
+    assert "onbekend" in response.text and "Taakstelling van de regio" not in response.text
+    assert "Verdeling aanpassen" not in response.text  # bestuur reads only
+
+
+def test_targets_page_gemeente_sees_its_own_row_only(world, personas, inputs_2026, snapshot_march, login):
+    response = login(personas.gemeente_a).get(TARGETS, {"jaar": 2026, "peildatum": "2026-03-15"})
+    assert response.status_code == 200
+    assert "Aadorp" in response.text and "Beekdal" not in response.text and "GM9002" not in response.text
+    assert "Verdeling aanpassen" not in response.text
+
+
+@pytest.mark.parametrize("query", [{"jaar": "abc"}, {"jaar": 1999}, {"peildatum": "2026-02-30"}])
+def test_targets_page_bad_input_is_400_in_dutch(world, personas, login, query):
+    response = login(personas.coordinator).get(TARGETS, query)
+    assert response.status_code == 400
+    assert "Controleer de invoer" in response.text
+
+
+def test_targets_page_refusals(world, personas, inputs_2026, login, client):
+    assert login(personas.belteam).get(TARGETS).status_code == 403
+    assert login(personas.outsider).get(TARGETS, {"regio": "noord"}).status_code == 404
+    assert login(personas.gemeente_a).get(TARGETS, {"regio": "zuid"}).status_code == 404
+    own = login(personas.outsider).get(TARGETS)
+    assert own.status_code == 200 and "Regio Zuid" in own.text and "Aadorp" not in own.text
+    client.logout()
+    assert client.get(TARGETS).status_code == 302
+
+
+def test_split_page_edit_refuse_and_reset(world, personas, inputs_2026, login):
+    from reporting.models import TargetSplit
+
+    client = login(personas.coordinator)
+    page = client.get(SPLIT, {"regio": "noord", "jaar": 2026})
+    assert page.status_code == 200 and "Standaard (naar inwoners): 1333" in page.text
+    fields = {"regio": "noord", "jaar": "2026"}
+    bad = client.post(SPLIT, fields | {f"m{world.mun_a.pk}": "1333", f"m{world.mun_b.pk}": "897"})
+    assert bad.status_code == 400 and "8 plaatsen te veel" in bad.text
+    assert not TargetSplit.objects.exists()
+    negative = client.post(SPLIT, fields | {f"m{world.mun_a.pk}": "2223", f"m{world.mun_b.pk}": "-1"})
+    assert negative.status_code == 400 and not TargetSplit.objects.exists()
+    good = client.post(SPLIT, fields | {f"m{world.mun_a.pk}": "1222", f"m{world.mun_b.pk}": "1000"})
+    assert good.status_code == 302 and good["Location"] == f"{TARGETS}?regio=noord&jaar=2026"
+    assert TargetSplit.objects.get().set_by == personas.coordinator
+    shown = client.get(TARGETS, {"regio": "noord", "jaar": 2026})
+    assert "aangepast door" in shown.text and ">1.222<" in shown.text
+    assert client.get(SPLIT, {"regio": "noord", "jaar": 2026}).text.count("Terug naar de standaardverdeling") >= 1
+    assert client.get(RESET).status_code == 405
+    assert client.post(RESET, fields).status_code == 302
+    assert not TargetSplit.objects.exists()
+
+
+def test_split_page_without_inputs_says_so(world, personas, login):
+    response = login(personas.coordinator).get(SPLIT, {"regio": "noord", "jaar": 2026})
+    assert response.status_code == 400 and "Er is geen invoer voor de verdeelsleutel van 2026." in response.text
+
+
+def test_split_pages_refusals(world, personas, inputs_2026, login):
+    from reporting.models import TargetSplit
+
+    fields = {"regio": "noord", "jaar": "2026", f"m{world.mun_a.pk}": "1222", f"m{world.mun_b.pk}": "1000"}
+    for persona in (personas.bestuur, personas.gemeente_a, personas.belteam):
+        client = login(persona)
+        assert client.get(SPLIT, {"regio": "noord", "jaar": 2026}).status_code == 403
+        assert client.post(SPLIT, fields).status_code == 403
+        assert client.post(RESET, fields).status_code == 403
+    outsider = login(personas.outsider)
+    assert outsider.get(SPLIT, {"regio": "noord", "jaar": 2026}).status_code == 404
+    assert outsider.post(SPLIT, fields).status_code == 404
+    assert outsider.post(RESET, fields).status_code == 404
+    assert not TargetSplit.objects.exists()
+
+
+def test_rates_page_read_by_every_reader_and_added_by_a_superuser_only(world, personas, login, django_user_model):
+    from reporting.models import NormRate
+
+    for persona in (personas.bestuur, personas.gemeente_a, personas.coordinator):
+        page = login(persona).get(RATES)
+        assert page.status_code == 200 and "€ 83,00" in page.text and "15-10-2022" in page.text
+        assert "Normbedrag toevoegen" not in page.text
+    assert login(personas.belteam).get(RATES).status_code == 403
+    new = {"valid_from": "2026-01-01", "valid_until": "", "amount": "40,00", "note": "Brief 2026"}
+    assert login(personas.coordinator).post(RATES, new).status_code == 403
+    assert not NormRate.objects.filter(valid_from=dt.date(2026, 1, 1)).exists()
+
+    root = login(django_user_model.objects.create_superuser("root", "root@example.org", "x-wachtwoord-123"))
+    overlap = root.post(RATES, new | {"valid_from": "2025-06-01"})
+    assert overlap.status_code == 400 and "overlapt met het normbedrag van € 44.00" in overlap.text
+    assert root.post(RATES, new | {"amount": "-1"}).status_code == 400
+    assert root.post(RATES, new | {"valid_until": "2025-12-01"}).status_code == 400
+    assert NormRate.objects.count() == 4
+    added = root.post(RATES, new)
+    assert added.status_code == 302
+    assert NormRate.objects.get(valid_from=dt.date(2026, 1, 1)).amount == D("40.00")
+
+
+@pytest.fixture
+def october_2022(world):
+    a, b = ("GM9001", "Aadorp"), ("GM9002", "Beekdal")
+    make_snapshot(world.noord, dt.date(2022, 10, 13), {a: [6, 4], b: [5]})
+    make_snapshot(world.noord, dt.date(2022, 10, 14), {a: [8, 4], b: [5]})
+    make_snapshot(world.noord, dt.date(2022, 10, 16), {a: [20], b: [3, 4]})
+
+
+def test_compensation_page_against_the_hand_calculation(world, personas, october_2022, login,
+                                                        django_assert_max_num_queries):
+    client = login(personas.coordinator)
+    with django_assert_max_num_queries(20):
+        response = client.get(COMPENSATION, {"regio": "noord", "van": "2022-10-13", "tot": "2022-10-16"})
+    assert response.status_code == 200
+    page = response.text
+    # See tests/reporting/test_compensation.py for the hand calculation.
+    assert "€ 3.860,00" in page and "€ 1.581,00" in page and "€ 5.441,00" in page
+    assert ">42<" in page and ">17<" in page and ">59<" in page
+    assert "€ 100,00: 2 dagen, 22 plaatsdagen, € 2.200,00" in page and "€ 83,00: 1 dag, 20 plaatsdagen" in page
+    assert "Voor 1 dag in de periode is geen momentopname" in page and "15-10-2022" in page
+
+
+def test_compensation_page_gemeente_sees_its_own_row_only(world, personas, october_2022, login):
+    response = login(personas.gemeente_b).get(COMPENSATION, {"van": "2022-10-13", "tot": "2022-10-16"})
+    assert response.status_code == 200
+    assert "€ 1.581,00" in response.text and "Aadorp" not in response.text and "3.860" not in response.text
+
+
+def test_compensation_page_defaults_to_last_month(world, personas, login):
+    from reporting.forms_targets import last_month
+
+    assert last_month(dt.date(2026, 3, 15)) == (dt.date(2026, 2, 1), dt.date(2026, 2, 28))
+    assert last_month(dt.date(2026, 1, 1)) == (dt.date(2025, 12, 1), dt.date(2025, 12, 31))
+    response = login(personas.coordinator).get(COMPENSATION)
+    start, end = last_month(dt.date.today())
+    assert response.status_code == 200 and start.strftime("%d-%m-%Y") in response.text
+
+
+@pytest.mark.parametrize("query", [{"van": "gisteren"}, {"van": "2022-10-16", "tot": "2022-10-13"},
+                                   {"van": "2015-01-01", "tot": "2022-10-13"}])
+def test_compensation_page_bad_period_is_400_in_dutch(world, personas, login, query):
+    response = login(personas.coordinator).get(COMPENSATION, query)
+    assert response.status_code == 400
+    assert "Controleer de invoer" in response.text or "hoogstens 1096 dagen" in response.text
+
+
+def test_compensation_page_refusals(world, personas, october_2022, login):
+    assert login(personas.belteam).get(COMPENSATION).status_code == 403
+    assert login(personas.outsider).get(COMPENSATION, {"regio": "noord"}).status_code == 404
+    assert login(personas.gemeente_a).get(COMPENSATION, {"regio": "zuid"}).status_code == 404
+
+
+def test_sections_appear_on_the_reporting_start_page(world, personas, login):
+    page = login(personas.gemeente_a).get("/rapportage/").text
+    assert TARGETS in page and COMPENSATION in page
