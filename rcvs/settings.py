@@ -431,6 +431,37 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 # --- reporting: KCIO delivery (reporting/delivery.py) ---------------------------------------
+# Where the daily snapshot goes right after it is taken: "https" (POST the file with a Bearer
+# token), "mail" (the file attached) or "off" (snapshots only; the default). One destination per
+# installation. The token is read here only: never logged, never written to the database.
+KCIO_DELIVERY_METHOD = env_str("KCIO_DELIVERY_METHOD", "off").strip().lower()
+KCIO_DELIVERY_URL = env_str("KCIO_DELIVERY_URL").strip()
+KCIO_DELIVERY_TOKEN = env_str("KCIO_DELIVERY_TOKEN").strip()
+KCIO_DELIVERY_MAIL_TO = env_list("KCIO_DELIVERY_MAIL_TO")
+KCIO_DELIVERY_FORMAT = env_str("KCIO_DELIVERY_FORMAT", "csv").strip().lower()
+KCIO_DELIVERY_HXL = env_bool("KCIO_DELIVERY_HXL", False)
+KCIO_DELIVERY_TIMEOUT = env_int("KCIO_DELIVERY_TIMEOUT", 20)  # seconds; within the outbox task's 60 s
+# On: a 2xx counts only with a JSON body {"idempotency_key": "<the key sent>"}; anything else is
+# retried (safe: the receiver dedups by the key). Off: any 2xx is delivered.
+KCIO_DELIVERY_EXPECT_ACK = env_bool("KCIO_DELIVERY_EXPECT_ACK", False)
+if KCIO_DELIVERY_METHOD not in {"https", "mail", "off"}:
+    raise ImproperlyConfigured(f"KCIO_DELIVERY_METHOD={KCIO_DELIVERY_METHOD!r} is not one of https, mail, off.")
+if KCIO_DELIVERY_FORMAT not in {"csv", "json", "xlsx"}:
+    raise ImproperlyConfigured(f"KCIO_DELIVERY_FORMAT={KCIO_DELIVERY_FORMAT!r} is not one of csv, json, xlsx.")
+if not 1 <= KCIO_DELIVERY_TIMEOUT <= 45:
+    raise ImproperlyConfigured(f"KCIO_DELIVERY_TIMEOUT={KCIO_DELIVERY_TIMEOUT} must be 1-45 seconds.")
+if KCIO_DELIVERY_METHOD == "https":
+    _kcio_url = urlsplit(KCIO_DELIVERY_URL)
+    _kcio_local = _kcio_url.hostname in {"127.0.0.1", "localhost"} and (DEBUG or TESTING)
+    if not (_kcio_url.scheme == "https" or (_kcio_url.scheme == "http" and _kcio_local)) or not _kcio_url.hostname:
+        raise ImproperlyConfigured("KCIO_DELIVERY_URL must be an https:// URL (plain http only to 127.0.0.1 or "
+                                   "localhost in development).")
+    if _kcio_url.username or _kcio_url.password:
+        raise ImproperlyConfigured("KCIO_DELIVERY_URL must not contain a user or password; use KCIO_DELIVERY_TOKEN.")
+    if not KCIO_DELIVERY_TOKEN:
+        raise ImproperlyConfigured("KCIO_DELIVERY_TOKEN must be set when KCIO_DELIVERY_METHOD=https.")
+if KCIO_DELIVERY_METHOD == "mail" and not KCIO_DELIVERY_MAIL_TO:
+    raise ImproperlyConfigured("KCIO_DELIVERY_MAIL_TO must name at least one address when KCIO_DELIVERY_METHOD=mail.")
 # --- end reporting: KCIO delivery ---
 # --- reporting: weekday occupancy mail (reporting/occupancy_mail.py) ------------------------
 # The weekday occupancy mail to the municipalities' contacts: the days (crontab's day_of_week,

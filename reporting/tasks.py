@@ -3,9 +3,11 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.db import transaction
 
 from locations.models import Region
 
+from .delivery import delivery_schedule
 from .snapshots import snapshot_take, snapshot_today
 
 logger = logging.getLogger(__name__)
@@ -17,12 +19,17 @@ logger = logging.getLogger(__name__)
 def take_daily_snapshots() -> dict[str, int]:
     """Daily (beat, KCIO_EXPORT_HOUR): every region's snapshot for today in Europe/Amsterdam.
     Idempotent: a region that already has today's snapshot keeps it, so a retry or a second run
-    takes only the ones still missing. "Today" is read on every run, never passed in: a snapshot
+    takes only the ones still missing, and sends each new one to the KCIO (reporting/delivery.py)
+    once. "Today" is read on every run, never passed in: a snapshot
     can only be taken of the current registry (reporting/snapshots.py)."""
     as_of = snapshot_today()
     taken = {}
     for region in Region.objects.order_by("code"):
-        snapshot = snapshot_take(region=region, as_of=as_of)
+        # The snapshot and its first KCIO send (when delivery is on) commit together: a crash in
+        # between cannot leave a day taken but never sent. A region sent already is left alone.
+        with transaction.atomic():
+            snapshot = snapshot_take(region=region, as_of=as_of)
+            delivery_schedule(snapshot=snapshot)
         taken[region.code] = snapshot.pk
     logger.info("KCIO snapshots for %s: %d region(s)", as_of, len(taken))
     return taken
