@@ -506,6 +506,25 @@ if COMPENSATION_MAX_DAYS < 1:
 # --- reporting: cost declarations -----------------------------------------------------------
 # --- end reporting: cost declarations ---
 # --- reporting: board report ----------------------------------------------------------------
+# The board report (reporting/board.py): every region's report of the previous month is built
+# by reporting.tasks_board.build_monthly_board_reports at BOARD_REPORT_HOUR:30 (Europe/Amsterdam)
+# on BOARD_REPORT_DAYS of the month (default 1-3: the 1st, and the next two days as a second and
+# third chance for a build that failed; a month that has its report gets nothing new).
+BOARD_REPORT_HOUR = env_int("BOARD_REPORT_HOUR", 7)
+if not 0 <= BOARD_REPORT_HOUR <= 23:
+    raise ImproperlyConfigured(f"BOARD_REPORT_HOUR={BOARD_REPORT_HOUR} is not an hour of the day (0-23).")
+BOARD_REPORT_DAYS = env_str("BOARD_REPORT_DAYS", "1-3")
+BOARD_REPORT_LANGUAGES = env_list("BOARD_REPORT_LANGUAGES", "nl")
+if not BOARD_REPORT_LANGUAGES or set(BOARD_REPORT_LANGUAGES) - {"nl", "en"}:
+    raise ImproperlyConfigured(f"BOARD_REPORT_LANGUAGES={BOARD_REPORT_LANGUAGES!r}: use nl, en or nl,en.")
+# A build still running after this many minutes counts as failed (a worker that died mid-build).
+BOARD_REPORT_STALE_MINUTES = env_int("BOARD_REPORT_STALE_MINUTES", 30)
+# The scheduled job stops retrying a month after this many failed builds (a person looks then).
+BOARD_REPORT_MAX_FAILURES = env_int("BOARD_REPORT_MAX_FAILURES", 3)
+CELERY_BEAT_SCHEDULE["board-report-monthly"] = {
+    "task": "reporting.tasks_board.build_monthly_board_reports",
+    "schedule": crontab(day_of_month=BOARD_REPORT_DAYS, hour=BOARD_REPORT_HOUR, minute=30),
+}
 # --- end reporting: board report ---
 # Outbox (rcvs/outbox): attempts per message before it counts as failed, and the backoff between
 # them (base, 2x, 4x, ... seconds, capped); a message handed to the broker is not handed out again
