@@ -428,3 +428,27 @@ def test_compensation_page_refusals(world, personas, october_2022, login):
 def test_sections_appear_on_the_reporting_start_page(world, personas, login):
     page = login(personas.gemeente_a).get("/rapportage/").text
     assert TARGETS in page and COMPENSATION in page
+
+
+def test_admin_shows_own_splits_read_only_and_nothing_of_zuid(world, personas, inputs_2026, client):
+    from django.contrib.auth.models import Permission
+
+    from reporting.models import TargetSplit, TargetSplitPart
+    from reporting.services import target_split_set
+
+    own = target_split_set(region=world.noord, year=2026, places={world.mun_a.pk: 1222, world.mun_b.pk: 1000},
+                           user=personas.coordinator)
+    zuid = TargetSplit.objects.create(region=world.zuid, year=2026, region_places=5)
+    TargetSplitPart.objects.create(split=zuid, municipality=world.mun_c, places=5)
+    beheerder = personas.beheerder
+    beheerder.user_permissions.set(Permission.objects.filter(content_type__app_label="reporting"))
+    client.force_login(beheerder)
+    listing = client.get("/admin/reporting/targetsplit/")
+    assert listing.status_code == 200 and "Regio Noord" in listing.text and "Regio Zuid" not in listing.text
+    change = client.get(f"/admin/reporting/targetsplit/{own.pk}/change/")
+    assert change.status_code == 200 and "1222" in change.text and 'name="_save"' not in change.text
+    assert client.get(f"/admin/reporting/targetsplit/{zuid.pk}/change/").status_code == 404
+    assert client.post(f"/admin/reporting/targetsplit/{own.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert TargetSplit.objects.filter(pk=own.pk).exists()
+    events = client.get("/admin/reporting/targetsplitevent/")
+    assert events.status_code == 200 and "Regio Noord" in events.text
