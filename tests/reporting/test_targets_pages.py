@@ -452,3 +452,23 @@ def test_admin_shows_own_splits_read_only_and_nothing_of_zuid(world, personas, i
     assert TargetSplit.objects.filter(pk=own.pk).exists()
     events = client.get("/admin/reporting/targetsplitevent/")
     assert events.status_code == 200 and "Regio Noord" in events.text
+
+
+def test_demo_seed_adds_the_inputs_once_and_leaves_a_users_alone(world):
+    from reporting.demo.targets import seed
+
+    for mun in (world.mun_a, world.mun_b):
+        mun.population_year = 2025
+        mun.save()
+    line = seed(world.noord, seed=1, as_of=dt.date(2026, 12, 2))
+    inputs = TargetInputs.objects.get()
+    assert inputs.year == 2026 and "synthetisch" in inputs.source_note
+    # Iv = 100,000, Gv = 240 (factory: 120 km² each): 2000 + ((100000/17942942 + 240/33670)/2) × 50000
+    #    = 2000 + ((0.0055733 + 0.0071280)/2) × 50000 = 2000 + 317.53 → 2,318
+    assert line == "Taakstelling 2026: 2.318 plaatsen (verdeelsleutel)"
+    assert seed(world.noord, seed=1, as_of=dt.date(2026, 12, 2)) == line
+    assert TargetInputs.objects.count() == 1
+    inputs.national_places_asked = 90_000
+    inputs.save()
+    seed(world.noord, seed=1, as_of=dt.date(2026, 12, 2))
+    assert TargetInputs.objects.get().national_places_asked == 90_000
