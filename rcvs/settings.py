@@ -504,6 +504,23 @@ if COMPENSATION_MAX_DAYS < 1:
     raise ImproperlyConfigured("COMPENSATION_MAX_DAYS must be at least 1.")
 # --- end reporting: targets and normbedrag ---
 # --- reporting: cost declarations -----------------------------------------------------------
+# What a cost counts for (spent against budget, declarable, the split over the municipalities):
+# its amount incl. VAT (default: what the region pays) or excl. VAT (a region that recovers VAT).
+COSTS_VAT_BASIS = env_str("COSTS_VAT_BASIS", "incl")
+if COSTS_VAT_BASIS not in {"incl", "excl"}:
+    raise ImproperlyConfigured(f"COSTS_VAT_BASIS={COSTS_VAT_BASIS!r} must be incl or excl.")
+# Largest attachment (PDF, PNG, JPEG) of a cost entry, in bytes.
+COSTS_ATTACHMENT_MAX_BYTES = env_int("COSTS_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+# The daily job (reporting.tasks_costs.build_due_declarations) keeps the documents of a period ready
+# from this many days before its deadline, once it has ended, and once it is submitted.
+COSTS_DECLARATION_LEAD_DAYS = env_int("COSTS_DECLARATION_LEAD_DAYS", 14)
+COSTS_DECLARATION_HOUR = env_int("COSTS_DECLARATION_HOUR", 7)
+if not 0 <= COSTS_DECLARATION_HOUR <= 23:
+    raise ImproperlyConfigured(f"COSTS_DECLARATION_HOUR={COSTS_DECLARATION_HOUR} is not an hour of the day (0-23).")
+CELERY_BEAT_SCHEDULE["costs-build-due-declarations"] = {
+    "task": "reporting.tasks_costs.build_due_declarations",
+    "schedule": crontab(hour=COSTS_DECLARATION_HOUR, minute=20),
+}
 # --- end reporting: cost declarations ---
 # --- reporting: board report ----------------------------------------------------------------
 # The board report (reporting/board.py): every region's report of the previous month is built
