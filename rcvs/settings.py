@@ -495,6 +495,12 @@ CELERY_BEAT_SCHEDULE["occupancy-mail"] = {
 }
 # --- end reporting: weekday occupancy mail ---
 # --- reporting: trends and charts -----------------------------------------------------------
+# The trends page (reporting/views_trends.py): the longest period one page may chart, in days
+# (a bound on the work one request can ask for), and how many months ahead the capacity cliff shows.
+TRENDS_MAX_PERIOD_DAYS = env_int("TRENDS_MAX_PERIOD_DAYS", 3 * 366)
+TRENDS_CLIFF_MONTHS = env_int("TRENDS_CLIFF_MONTHS", 12)
+if TRENDS_MAX_PERIOD_DAYS < 1 or not 1 <= TRENDS_CLIFF_MONTHS <= 60:
+    raise ImproperlyConfigured("TRENDS_MAX_PERIOD_DAYS must be at least 1 and TRENDS_CLIFF_MONTHS 1-60.")
 # --- end reporting: trends and charts ---
 # --- reporting: targets and normbedrag ------------------------------------------------------
 # The longest period the compensation page computes at once (days, inclusive): one query per
