@@ -1,5 +1,9 @@
 """Reporting urls: trends (joined in reporting/urls.py, namespace reporting)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views_trends
+
+urlpatterns = [
+    path("trends/", views_trends.trends, name="trends"),
+]

@@ -69,8 +69,7 @@ def nieuwbouw(**numbers):
             "status": "preparing", **numbers}
 
 
-@pytest.fixture
-def history(world):
+def build_history(world):
     make_snapshot(world.noord, D1, [
         anker(realised=13, occupied=4, available=2, snijverlies=1, out_of_service=6, end_date=END_A),
         beuk(realised=7, occupied=5, available=2, snijverlies=0, out_of_service=0),
@@ -91,6 +90,11 @@ def history(world):
          "end_date": dt.date(2026, 11, 20)},
     ])
     return world
+
+
+@pytest.fixture
+def history(world):
+    return build_history(world)
 
 
 # --- trends ---------------------------------------------------------------------------------------
