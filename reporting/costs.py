@@ -250,10 +250,19 @@ def declaration_period_transition(*, user: User | None, period: DeclarationPerio
     logger.info("declaration period %s: %s -> %s", locked.pk, previous, to_status)
     if to_status == DeclarationStatus.SUBMITTED:
         # The documents of what was submitted, built after the commit (no PDF inside a transaction).
-        from .tasks_costs import build_declaration_documents
-
-        transaction.on_commit(lambda: build_declaration_documents.delay(locked.pk))
+        transaction.on_commit(lambda: _enqueue_documents(locked.pk))
     return locked
+
+
+def _enqueue_documents(period_id: int) -> None:
+    """Queue the build; a broker that is down loses nothing: the daily job builds every submitted
+    period's documents that are missing (documents_due)."""
+    from .tasks_costs import build_declaration_documents
+
+    try:
+        build_declaration_documents.delay(period_id)
+    except Exception:  # noqa: BLE001 - the broker's many connection errors; the daily job catches up
+        logger.warning("declaration documents of period %s not queued; the daily job will build them", period_id)
 
 
 @transaction.atomic
