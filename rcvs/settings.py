@@ -531,12 +531,13 @@ CELERY_BEAT_SCHEDULE["costs-build-due-declarations"] = {
 # --- reporting: board report ----------------------------------------------------------------
 # The board report (reporting/board.py): every region's report of the previous month is built
 # by reporting.tasks_board.build_monthly_board_reports at BOARD_REPORT_HOUR:30 (Europe/Amsterdam)
-# on BOARD_REPORT_DAYS of the month (default 1-3: the 1st, and the next two days as a second and
-# third chance for a build that failed; a month that has its report gets nothing new).
+# on BOARD_REPORT_DAYS of the month (a crontab day-of-month field). Default every day: on the 1st
+# it makes the month just ended; on later days it only makes what is still missing (a region or
+# installation that is new, a build that failed), so the job is idempotent.
 BOARD_REPORT_HOUR = env_int("BOARD_REPORT_HOUR", 7)
 if not 0 <= BOARD_REPORT_HOUR <= 23:
     raise ImproperlyConfigured(f"BOARD_REPORT_HOUR={BOARD_REPORT_HOUR} is not an hour of the day (0-23).")
-BOARD_REPORT_DAYS = env_str("BOARD_REPORT_DAYS", "1-3")
+BOARD_REPORT_DAYS = env_str("BOARD_REPORT_DAYS", "*")
 BOARD_REPORT_LANGUAGES = env_list("BOARD_REPORT_LANGUAGES", "nl")
 if not BOARD_REPORT_LANGUAGES or set(BOARD_REPORT_LANGUAGES) - {"nl", "en"}:
     raise ImproperlyConfigured(f"BOARD_REPORT_LANGUAGES={BOARD_REPORT_LANGUAGES!r}: use nl, en or nl,en.")

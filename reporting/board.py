@@ -457,24 +457,29 @@ def board_report_request(*, region: Region, period: dt.date, language: str = "nl
                          user: User | None = None) -> tuple[BoardReport, bool]:
     """Ask for a report of one region and month: the build that is already queued or running for
     the same month and language, or a new version queued for the worker (after commit).
-    Returns (report, created). A build that has hung longer than BOARD_REPORT_STALE_MINUTES
-    counts as failed, so it never blocks a new request."""
+    Returns (report, created). A build that has hung (or a request that never reached a worker)
+    longer than BOARD_REPORT_STALE_MINUTES counts as failed, so it never blocks a new request."""
     _check_request(period, language)
     with transaction.atomic():
         # One request at a time per region: the version number and "one active build" are read
         # and written under this lock (the partial unique index is the second line).
         Region.objects.select_for_update().filter(pk=region.pk).get()
         key = {"region": region, "period": period, "language": language}
-        BoardReport.objects.filter(**key, status=BoardReportStatus.BUILDING, started_at__lt=_stale_before()).update(
-            status=BoardReportStatus.FAILED, error=_("Het maken duurde te lang en is afgebroken."),
-            finished_at=timezone.now(), updated_at=timezone.now())
+        stale = _stale_before()
+        BoardReport.objects.filter(
+            Q(status=BoardReportStatus.BUILDING, started_at__lt=stale) | Q(status=BoardReportStatus.QUEUED,
+                                                                             created_at__lt=stale),
+            **key).update(status=BoardReportStatus.FAILED, error=_("Het maken duurde te lang en is afgebroken."),
+                          finished_at=timezone.now(), updated_at=timezone.now())
         active = BoardReport.objects.filter(**key, status__in=ACTIVE_REPORT_STATUSES).defer("pdf").first()
         if active is not None:
             return active, False
         last = BoardReport.objects.filter(**key).aggregate(n=Max("version"))["n"] or 0
         report = BoardReport.objects.create(**key, version=last + 1, requested_by=user,
                                             step=gettext_noop("In de wachtrij"))
-        transaction.on_commit(lambda: _enqueue(report.pk))
+        # robust: a broker that is down must not turn the committed request into an error page;
+        # the report then stays queued and counts as failed after BOARD_REPORT_STALE_MINUTES.
+        transaction.on_commit(lambda: _enqueue(report.pk), robust=True)
     return report, True
 
 

@@ -197,6 +197,22 @@ def board_items(request: HttpRequest) -> HttpResponse:
     }, status=400 if request.method == "POST" and add_form is not None and add_form.errors else 200)
 
 
+def _shown(name: str, value: object) -> object:
+    """A history value as the page shows it: a status by its Dutch label, a date as a date."""
+    if value in (None, ""):
+        return value
+    if name == "status" and value in BoardItemStatus.values:
+        return BoardItemStatus(value).label
+    if name == "kind" and value in BoardItemKind.values:
+        return BoardItemKind(value).label
+    if name in ("due_date", "decided_on"):
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            return value
+    return value
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def board_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -216,8 +232,8 @@ def board_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         form = BoardItemForm(instance=item, editing=True)
     events = [{"event": event, "changes": [
-        (BoardItem._meta.get_field(name).verbose_name, old, new) for name, (old, new) in event.changes.items()
-        if name in BoardItemForm.Meta.fields]}
+        (BoardItem._meta.get_field(name).verbose_name, _shown(name, old), _shown(name, new))
+        for name, (old, new) in event.changes.items() if name in BoardItemForm.Meta.fields]}
         for event in item.events.select_related("actor").order_by("-at", "-pk")]
     return render(request, "reporting/board_item_edit.html", {"item": item, "form": form, "events": events},
                   status=400 if request.method == "POST" and form.errors else 200)

@@ -405,3 +405,35 @@ def test_the_beat_schedule_runs_the_monthly_job(settings):
 
 def test_report_status_names_only_known_states(october):
     assert set(BoardReportStatus.values) == {"queued", "building", "done", "failed"}
+
+
+def test_a_request_that_never_reached_a_worker_does_not_block_for_ever(october, personas, settings):
+    queued = BoardReport.objects.create(region=october.noord, period=OCTOBER, status="queued")
+    BoardReport.objects.filter(pk=queued.pk).update(
+        created_at=timezone.now() - dt.timedelta(minutes=settings.BOARD_REPORT_STALE_MINUTES + 1))
+    report, created = board.board_report_request(region=october.noord, period=OCTOBER, user=personas.bestuur)
+    queued.refresh_from_db()
+    assert created and report.version == 2 and queued.status == "failed"
+
+
+def test_a_broker_that_is_down_leaves_the_request_committed_and_queued(october, personas, monkeypatch,
+                                                                        django_capture_on_commit_callbacks):
+    def down(report_id):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(board, "_enqueue", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        report, created = board.board_report_request(region=october.noord, period=OCTOBER, user=personas.bestuur)
+    report.refresh_from_db()
+    assert created and report.status == "queued"
+
+
+def test_the_demo_list_is_seeded_once(world):
+    from reporting.demo import board as demo
+    from reporting.models import BoardItem
+
+    summary = demo.seed(world.noord, seed=7, as_of=dt.date(2026, 11, 15))
+    assert summary and BoardItem.objects.filter(region=world.noord).count() == len(demo.DEMO_ITEMS)
+    assert demo.seed(world.noord, seed=7, as_of=dt.date(2026, 11, 15)) is None
+    assert BoardItem.objects.filter(region=world.noord).count() == len(demo.DEMO_ITEMS)
+    assert sorted(BoardItem.objects.filter(region=world.noord, kind="A").values_list("number", flat=True)) == [1, 2, 3, 4]
