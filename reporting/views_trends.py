@@ -181,6 +181,8 @@ def trends(request: HttpRequest) -> HttpResponse:
         "cliff": {"chart_uri": svg_data_uri(cliff_chart_svg(cliff, title=cliff_title)), "title": cliff_title,
                   "headers": cliff_headers, "rows": cliff_rows},
         "cliff_months": cliff_months, "cliff_snapshot": cliff_snapshot,
+        # Today's snapshot is taken in the morning (KCIO_EXPORT_HOUR): yesterday's is not stale.
+        "cliff_snapshot_stale": cliff_snapshot is not None and (end - cliff_snapshot.as_of).days > 1,
         "cliff_beds": sum(month.beds_ending for month in cliff),
     })
     return render(request, "reporting/trends.html", context)

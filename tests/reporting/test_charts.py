@@ -120,7 +120,7 @@ def test_chart_template_has_img_alt_and_a_real_table_and_no_inline_style():
         "title": "Capaciteit die afloopt", "headers": headers, "rows": rows, "collapsed": True})
     assert '<img class="chart__image" src="data:image/svg+xml;base64,' in html
     assert 'alt="Grafiek: Capaciteit die afloopt.' in html
-    assert "<caption>Capaciteit die afloopt</caption>" in html
+    assert '<caption class="visually-hidden">Capaciteit die afloopt</caption>' in html
     assert '<th scope="row">januari 2027</th><td>1.250</td>' in html
     assert "<details" in html
     assert "style=" not in html and "<script" not in html

@@ -62,6 +62,7 @@ def test_staff_sees_the_region_trend_and_cliff(history, personas, login):
     assert row(html, "januari 2027")[0] == "13"
     assert row(html, "november 2026") == ["0", "–"]
     assert "momentopname van 4 november 2026" in html
+    assert "Er is geen recente momentopname aan het einde van de periode: de laatste is van 4 november 2026." in html
     svgs = chart_svgs(html)
     assert len(svgs) == 2
     titles = [ET.fromstring(svg.encode()).find("{http://www.w3.org/2000/svg}title").text for svg in svgs]
@@ -109,6 +110,15 @@ def test_a_custom_period_and_the_cliff_as_of_its_end(history, personas, login):
     # dates without a period choice count as a chosen period
     html = get(login(personas.bestuur), van="2026-11-02", tot="2026-11-03").content.decode()
     assert '<option value="eigen" selected>' in html and "1-11-2026" not in html
+
+
+def test_no_stale_warning_when_the_last_snapshot_is_of_the_end_or_the_day_before(history, personas, login):
+    client = login(personas.coordinator)
+    for end in ("2026-11-04", "2026-11-05"):  # the 5th: that day's snapshot is not taken yet in the morning
+        html = get(client, periode="eigen", van="2026-11-01", tot=end).content.decode()
+        assert "momentopname van 4 november 2026" in html and "geen recente momentopname" not in html
+    html = get(client, periode="eigen", van="2026-11-01", tot="2026-11-06").content.decode()
+    assert "geen recente momentopname" in html
 
 
 def test_cliff_without_a_snapshot_says_so(history, personas, login):
