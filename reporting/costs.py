@@ -166,8 +166,14 @@ def half_years(year: int) -> list[tuple[str, dt.date, dt.date]]:
             (_("%(year)s tweede halfjaar") % {"year": year}, dt.date(year, 7, 1), dt.date(year, 12, 31))]
 
 
+def _constraint(exc: IntegrityError) -> str:
+    """The name of the refused constraint (the triggers name theirs), and the message as fallback."""
+    diag = getattr(exc.__cause__, "diag", None)
+    return f"{getattr(diag, 'constraint_name', '') or ''} {exc}"
+
+
 def _period_integrity(exc: IntegrityError) -> ApplicationError:
-    text = str(exc)
+    text = _constraint(exc)
     if "declarationperiod_no_overlap" in text or "overlaps" in text:
         return ApplicationError(_("Deze periode overlapt met een andere declaratieperiode van de regio."),
                                 code="period_overlap", extra={"fields": {"start": [_("Overlapt.")]}})
@@ -299,7 +305,7 @@ def _check_open(region_id: int, day: dt.date) -> None:
 
 
 def _entry_integrity(exc: IntegrityError) -> ApplicationError:
-    text = str(exc)
+    text = _constraint(exc)
     if "costentry_period_not_closed" in text:
         return ApplicationError(_("Deze kostenpost valt in een declaratieperiode die niet meer concept is."),
                                 code="period_closed", extra={"fields": {"date": [_("Valt in een gesloten periode.")]}})

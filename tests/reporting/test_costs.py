@@ -243,3 +243,55 @@ def test_deleting_a_user_does_not_trip_the_freeze(world, budget, personas):
     personas.coordinator.delete()
     entry.refresh_from_db()
     assert entry.created_by is None
+
+
+def test_trigger_refusal_reaches_the_user_as_a_closed_period(world, budget, submitted, monkeypatch):
+    """The database's refusal (here: the service's own check skipped) is the same Dutch answer."""
+    monkeypatch.setattr(costs, "_check_open", lambda *args, **kwargs: None)
+    with pytest.raises(ApplicationError) as error:
+        costs.cost_entry_create(user=None, region=world.noord, data=entry_data(budget, date=dt.date(2024, 6, 30)))
+    assert error.value.code == "period_closed" and "niet meer concept" in error.value.message
+    assert CostEntry.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("skip_service_check", [False, True], ids=["service", "trigger"])
+def test_entry_racing_a_submit_waits_and_is_refused(world, monkeypatch, skip_service_check):
+    """A submit in progress (not yet committed) and a new entry for its period: the entry waits
+    for the submit's lock and is then refused — by the service's lock, or by the trigger's."""
+    import threading
+    import time
+
+    from django.db import connection as main_connection
+
+    budget = costs.budget_create(user=None, region=world.noord, year=2024, lines=EXAMPLE_2024)
+    costs.cost_entry_create(user=None, region=world.noord, data=entry_data(budget))
+    h1, _h2 = costs.declaration_periods_ensure(user=None, region=world.noord, year=2024)
+    monkeypatch.setattr(costs, "_enqueue_documents", lambda period_id: None)
+    if skip_service_check:
+        monkeypatch.setattr(costs, "_check_open", lambda *args, **kwargs: None)
+    locked, released = threading.Event(), []
+
+    def submit():
+        try:
+            with transaction.atomic():
+                costs.declaration_period_transition(user=None, period=h1, to_status=DeclarationStatus.SUBMITTED)
+                locked.set()
+                time.sleep(1.5)
+                released.append(time.monotonic())
+        finally:
+            from django.db import connection
+
+            connection.close()
+
+    thread = threading.Thread(target=submit)
+    thread.start()
+    assert locked.wait(10)
+    with pytest.raises(ApplicationError) as error:
+        costs.cost_entry_create(user=None, region=world.noord, data=entry_data(budget, date=dt.date(2024, 5, 5)))
+    refused_at = time.monotonic()
+    thread.join(10)
+    assert error.value.code == "period_closed"
+    assert released and refused_at >= released[0]  # it waited for the submit to commit
+    assert CostEntry.objects.count() == 1
+    main_connection.close()
