@@ -76,3 +76,11 @@ class KcioDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"KCIO {self.snapshot} #{self.sequence}"
+
+    @property
+    def error_text(self) -> str:
+        """The outbox message's last error for the page: the Dutch sentence without the Python
+        exception name the outbox puts in front ("DeliveryRetry: ...")."""
+        error = self.outbox_message.last_error
+        name, sep, rest = error.partition(": ")
+        return rest if sep and name in ("DeliveryRetry", "PermanentError") else error

@@ -134,7 +134,8 @@ def test_history_shows_totals_status_attempts_and_last_error(client, personas, t
     row = text[text.index(f'id="snapshot-{today_noord.pk}"'):text.index(f'id="snapshot-{yesterday_noord.pk}"')]
     assert today_noord.as_of.strftime("%d-%m-%Y") in row
     assert '<td class="num">20</td>' in row  # 13 + 7 beds realised
-    assert "wacht op verzending" in row and "1 poging" in row and "HTTP 503" in row
+    assert "wacht op verzending" in row and "1 poging" in row
+    assert "Het KCIO antwoordde met HTTP 503. Nieuwe poging volgt." in row and "DeliveryRetry" not in row
     assert reverse("reporting:kcio_download", args=[today_noord.pk, "xlsx"]) in row
     old_row = text[text.index(f'id="snapshot-{yesterday_noord.pk}"'):]
     assert "niet verstuurd" in old_row and '<td class="num">16</td>' in old_row
