@@ -34,11 +34,21 @@ def seed(region: Any, *, seed: int, as_of: dt.date) -> str | None:
 
     if BoardItem.objects.filter(region=region).exists():
         return None
+    from django.utils import timezone
+
+    from reporting.models import BoardItemEvent
+
     rng = random.Random(seed)
+    tz = timezone.get_current_timezone()
     for kind, title, owner, status, due_days, decided_days in DEMO_ITEMS:
-        board_item_create(
+        item = board_item_create(
             user=None, region=region, kind=kind, title=title, owner=owner, status=status,
             description="Synthetisch voorbeeld." if rng.random() < 0.5 else "",
             due_date=as_of + dt.timedelta(days=due_days) if due_days is not None else None,
             decided_on=as_of - dt.timedelta(days=decided_days) if decided_days is not None else None)
+        # Dated back to the meeting (or a few weeks), so last month's board report has a list.
+        made = dt.datetime.combine(as_of - dt.timedelta(days=decided_days or rng.randint(10, 45)), dt.time(10),
+                                   tzinfo=tz)
+        BoardItem.objects.filter(pk=item.pk).update(created_at=made, updated_at=made)
+        BoardItemEvent.objects.filter(item=item).update(at=made)
     return f"besluitenlijst: {len(DEMO_ITEMS)} besluiten, knelpunten en acties"

@@ -437,3 +437,14 @@ def test_the_demo_list_is_seeded_once(world):
     assert demo.seed(world.noord, seed=7, as_of=dt.date(2026, 11, 15)) is None
     assert BoardItem.objects.filter(region=world.noord).count() == len(demo.DEMO_ITEMS)
     assert sorted(BoardItem.objects.filter(region=world.noord, kind="A").values_list("number", flat=True)) == [1, 2, 3, 4]
+
+
+def test_gathering_the_report_takes_a_bounded_number_of_queries(october, movements, cases, items,
+                                                                 django_assert_max_num_queries):
+    """Aggregated in the database: more locations, events, cases or items add no queries."""
+    from reporting.board_items import board_item_create
+
+    for n in range(10):
+        board_item_create(user=None, region=october.noord, kind="A", title=f"Extra {n}")
+    with django_assert_max_num_queries(30):
+        board.board_report_data(october.noord, period=OCTOBER)
