@@ -201,3 +201,64 @@ def test_outsider_gets_404_for_noord(login, personas, data):
 def test_anonymous_is_sent_to_login(client, data):
     response = client.get(_url("costs_attachment", data["entry"].uuid))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_budget_page_creates_the_budget_and_refuses_a_duplicate_line(login, personas, world):
+    client = login(personas.coordinator)
+    url = _url("costs_budget")
+    assert client.post(url, {"regio": "noord", "jaar": "2025", "name": "kernteam", "amount": "538.026,00"}).status_code == 302
+    from reporting.models import Budget
+
+    budget = Budget.objects.get(region=world.noord, year=2025)
+    assert budget.lines.get().amount == D("538026.00")
+    response = client.post(url, {"regio": "noord", "jaar": "2025", "name": "Kernteam", "amount": "1,00"})
+    assert response.status_code == 400 and "al een post" in response.text
+    response = client.post(url, {"regio": "noord", "jaar": "2025", "name": "x", "amount": "-1,00"})
+    assert response.status_code == 400 and "negatief" in response.text
+    assert budget.lines.count() == 1
+    line = budget.lines.get()
+    assert client.post(url, {"regio": "noord", "jaar": "2025", "post": line.pk, "name": "kernteam",
+                             "amount": "600.000,00"}).status_code == 302
+    line.refresh_from_db()
+    assert line.amount == D("600000.00")
+    # The outsider cannot write into Noord's budget.
+    outsider = login(personas.outsider)
+    assert outsider.post(url, {"regio": "noord", "jaar": "2025", "name": "y", "amount": "1,00"}).status_code == 404
+    assert budget.lines.count() == 1
+
+
+def test_periods_page_adds_and_refuses_an_overlap(login, personas, data):
+    client = login(personas.coordinator)
+    response = client.post(_url("costs_periods"), {"regio": "noord", "label": "Q2", "start": "2024-04-01",
+                                                   "end": "2024-09-30"})
+    assert response.status_code == 400 and "overlapt" in response.text
+    response = client.post(_url("costs_periods"), {"regio": "noord", "label": "2025 Q1", "start": "2025-01-01",
+                                                   "end": "2025-03-31"})
+    assert response.status_code == 302
+    period = DeclarationPeriod.objects.get(label="2025 Q1")
+    assert period.deadline == dt.date(2025, 3, 31)  # the fourth month's end lies after the period's: its end
+
+
+def test_deleting_an_entry_removes_its_attachment_after_commit(login, personas, data,
+                                                              django_capture_on_commit_callbacks):
+    from django.core.files.storage import default_storage
+
+    name = data["entry"].attachment.name
+    assert default_storage.exists(name)
+    client = login(personas.coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(_url("costs_entry_delete", data["entry"].uuid)).status_code == 302
+    assert not default_storage.exists(name)
+
+
+def test_entries_page_queries_do_not_grow_with_entries(login, personas, data, django_assert_max_num_queries):
+    for i in range(25):
+        costs.cost_entry_create(user=None, region=data["budget"].region, data={
+            "budget_line": data["overig"], "date": dt.date(2024, 8, 1 + i), "category": "ict", "supplier": f"L{i}",
+            "description": "d", "amount_excl_vat": D("1.00"), "amount_incl_vat": D("1.00"), "invoice_reference": "",
+            "declarable": True, "non_declarable_reason": ""})
+    client = login(personas.coordinator)
+    client.get(_url("costs_entries", regio="noord", jaar=2024))  # warm the session
+    with django_assert_max_num_queries(12):
+        response = client.get(_url("costs_entries", regio="noord", jaar=2024))
+    assert response.status_code == 200 and "L24" in response.text
