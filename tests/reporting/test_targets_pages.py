@@ -472,3 +472,51 @@ def test_demo_seed_adds_the_inputs_once_and_leaves_a_users_alone(world):
     inputs.save()
     seed(world.noord, seed=1, as_of=dt.date(2026, 12, 2))
     assert TargetInputs.objects.get().national_places_asked == 90_000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_edits_at_once_leave_one_split_that_adds_up_and_the_guard_holds_at_commit(world, personas):
+    """Two staff members save a split at the same moment: one split with parts that add up remains
+    (one per region and year: the unique constraint; the second edit replaces the first's parts) and
+    both edits are in the history. Written around the service, bad parts are refused by the database
+    when the transaction commits (the deferred trigger: this part fails without it)."""
+    import threading
+
+    from django.db import IntegrityError, connection, transaction
+
+    from reporting.models import TargetSplit, TargetSplitEvent, TargetSplitPart
+    from reporting.services import target_split_set
+
+    for mun, population, area in ((world.mun_a, 60_000, D("120.00")), (world.mun_b, 40_000, D("80.00"))):
+        mun.population, mun.population_year, mun.land_area_km2 = population, 2025, area
+        mun.save()
+    TargetInputs.objects.create(year=2026, national_places_asked=90_000, national_population=18_000_000,
+                                national_land_area_km2=D("36000.00"))
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def edit(user, a):
+        try:
+            barrier.wait()
+            target_split_set(region=world.noord, year=2026, places={world.mun_a.pk: a, world.mun_b.pk: 2222 - a},
+                             user=user)
+        except Exception as exc:  # noqa: BLE001 - asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=edit, args=(personas.coordinator, 1200)),
+               threading.Thread(target=edit, args=(personas.beheerder, 1300))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    split = TargetSplit.objects.get()
+    assert sum(split.parts.values_list("places", flat=True)) == 2222 and split.parts.count() == 2
+    assert TargetSplitEvent.objects.count() == 2
+
+    with pytest.raises(IntegrityError, match="parts add up to"):
+        with transaction.atomic():
+            TargetSplitPart.objects.filter(split=split, municipality=world.mun_a).update(places=1)
+    assert sum(split.parts.values_list("places", flat=True)) == 2222
