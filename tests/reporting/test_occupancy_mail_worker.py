@@ -77,3 +77,48 @@ def test_demo_seed_is_synthetic_idempotent_and_gives_the_first_mail_a_previous_o
     monday = OccupancyMailing.objects.get(municipality=world.mun_a, as_of=MONDAY)
     assert monday.previous.as_of == FRIDAY
     assert occupancy_mail_content(monday).change == {"realised": 0, "occupied": 0, "available": 0, "snijverlies": 0}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_make_one_mailing_and_one_message_per_contact(world, personas, monkeypatch):
+    """The beat and a person (or a redelivered task) at the same moment: both have read the
+    contacts and the snapshot before either writes; the region lock makes the second wait and then
+    find what the first made, instead of failing on the unique mailing per municipality and day."""
+    import threading
+
+    from django.db import connection
+
+    from reporting import occupancy_mail
+
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: MONDAY)
+    for n, municipality in enumerate((world.mun_a, world.mun_a, world.mun_b)):
+        mail_contact_create(user=None, municipality=municipality,
+                            data={"name": f"C{n}", "email": f"c{n}@example.org", "function": ""})
+    both_read = threading.Barrier(2, timeout=20)
+    real_take = occupancy_mail.snapshot_take
+
+    def take_then_wait(**kwargs):
+        snapshot = real_take(**kwargs)
+        both_read.wait()
+        return snapshot
+
+    monkeypatch.setattr(occupancy_mail, "snapshot_take", take_then_wait)
+    results, errors = [], []
+
+    def run():
+        try:
+            results.append(occupancy_mails_send(as_of=MONDAY))
+        except Exception as exc:  # noqa: BLE001 - the test reports it
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sorted(r.created for r in results) == [0, 3]
+    assert results[0].messages == results[1].messages
+    assert OccupancyMailing.objects.count() == 2 and OutboxMessage.objects.count() == 3
