@@ -214,3 +214,13 @@ def test_board_templates_carry_no_inline_script_or_style():
         if path.name.endswith("_pdf.html"):
             continue
         assert "<script" not in text and "style=" not in text and not re.search(r"\son[a-z]+=", text), path
+
+
+def test_the_report_list_takes_a_bounded_number_of_queries(world, personas, login, django_assert_max_num_queries):
+    for month in range(1, 11):
+        done_report(world.noord, period=dt.date(2026, month, 1))
+        BoardReport.objects.create(region=world.noord, period=dt.date(2026, month, 1), version=2,
+                                   requested_by=personas.coordinator)
+    client = login(personas.bestuur)
+    with django_assert_max_num_queries(15):
+        assert client.get(LIST).status_code == 200
