@@ -6,6 +6,7 @@ locations/selectors.py (404 outside). A gemeente sees its own municipalities' ro
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -26,7 +27,7 @@ from locations.selectors import municipality_qs_for, region_qs_for
 from rcvs.errors import ApplicationError, add_to_form
 
 from . import permissions
-from .compensation import municipality_compensation
+from .compensation import CompensationReport, municipality_compensation
 from .forms_targets import NormRateForm, PeriodForm, TargetsFilterForm, TargetSplitForm, last_month
 from .models import NormRate, TargetInputs, TargetSplitEvent
 from .services import norm_rate_create, target_split_reset, target_split_set
@@ -221,6 +222,34 @@ def compensation(request: HttpRequest) -> HttpResponse:
     except ApplicationError as error:
         context["error"] = error.message
         return render(request, "reporting/compensation.html", context, status=400)
+    if request.GET.get("formaat") == "csv":
+        return _compensation_csv(report)
     context.update({"report": report, "missing_ranges": _ranges(report.missing_days),
-                    "unrated_ranges": _ranges(report.unrated_days)})
+                    "unrated_ranges": _ranges(report.unrated_days),
+                    "csv_url": reverse("reporting:compensation") + "?" + urlencode(
+                        {"regio": region.code, "van": start.isoformat(), "tot": end.isoformat(), "formaat": "csv"})})
     return render(request, "reporting/compensation.html", context)
+
+
+def _cell(text: str) -> str:
+    """A name a spreadsheet would run as a formula (=, +, -, @) is written as text."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _compensation_csv(report: CompensationReport) -> HttpResponse:
+    """The table as CSV for a spreadsheet in Dutch settings: semicolons, decimal comma, amounts to
+    the cent; missing days as a last line, so a sheet never looks complete when it is not."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"vergoeding-{report.region.code}-{report.start.isoformat()}-{report.end.isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.write("\ufeff")  # Excel reads UTF-8 only with a byte order mark
+    writer = csv.writer(response, delimiter=";", lineterminator="\r\n")
+    writer.writerow([_("CBS-code"), _("Gemeente"), _("Plaatsdagen"), _("Bedrag (€)")])
+    for row in [*report.rows, report.total]:
+        writer.writerow([row.cbs_code, _cell(row.municipality_name), row.place_days,
+                         f"{row.amount:.2f}".replace(".", ",")])
+    if report.missing_days:
+        writer.writerow([_("Dagen zonder momentopname"), " ".join(d.isoformat() for d in report.missing_days)])
+    if report.unrated_days:
+        writer.writerow([_("Dagen zonder normbedrag"), " ".join(d.isoformat() for d in report.unrated_days)])
+    return response

@@ -520,3 +520,27 @@ def test_two_edits_at_once_leave_one_split_that_adds_up_and_the_guard_holds_at_c
         with transaction.atomic():
             TargetSplitPart.objects.filter(split=split, municipality=world.mun_a).update(places=1)
     assert sum(split.parts.values_list("places", flat=True)) == 2222
+
+
+def test_compensation_csv_reads_back_with_the_hand_calculation(world, personas, october_2022, login):
+    import csv
+    import io
+
+    response = login(personas.coordinator).get(COMPENSATION, {"regio": "noord", "van": "2022-10-13",
+                                                              "tot": "2022-10-16", "formaat": "csv"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"] == 'attachment; filename="vergoeding-noord-2022-10-13-2022-10-16.csv"'
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows == [["CBS-code", "Gemeente", "Plaatsdagen", "Bedrag (€)"],
+                    ["GM9001", "Aadorp", "42", "3860,00"], ["GM9002", "Beekdal", "17", "1581,00"],
+                    ["", "Totaal", "59", "5441,00"], ["Dagen zonder momentopname", "2022-10-15"]]
+    own = login(personas.gemeente_b).get(COMPENSATION, {"van": "2022-10-13", "tot": "2022-10-16", "formaat": "csv"})
+    assert "Aadorp" not in own.content.decode() and "1581,00" in own.content.decode()
+    assert login(personas.belteam).get(COMPENSATION, {"formaat": "csv"}).status_code == 403
+    assert login(personas.outsider).get(COMPENSATION, {"regio": "noord", "formaat": "csv"}).status_code == 404
+
+
+def test_compensation_csv_writes_a_formula_like_name_as_text():
+    from reporting.views_targets import _cell
+
+    assert _cell("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")" and _cell("Aadorp") == "Aadorp"
