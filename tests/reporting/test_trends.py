@@ -159,7 +159,8 @@ def test_cliff_reads_the_snapshot_on_or_before_as_of(history):
         (dt.date(2026, 11, 1), 0), (dt.date(2026, 12, 1), 0), (dt.date(2027, 1, 1), 13), (dt.date(2027, 2, 1), 0)]
     assert cliff[2].locations == [EndingLocation(code="AAD-001", name="Het Anker", municipality_name="Aadorp",
                                                  end_date=END_A, beds=13)]
-    # BEE-002 ends 2026-12-01 but has no realised beds: it ends nothing
+    # BEE-002 ends 2026-12-01 but has no realised beds: it ends nothing and is not listed
+    assert cliff[1].locations == []
 
 
 def test_cliff_of_a_past_date_is_rebuilt_from_that_days_snapshot(history):
