@@ -85,3 +85,37 @@ def test_people_adding_at_the_same_moment_get_consecutive_numbers(world, persona
     assert errors == []
     assert sorted(results) == list(range(1, 9))
     assert sorted(BoardItem.objects.filter(region=world.noord, kind="B").values_list("number", flat=True)) == list(range(1, 9))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_requests_for_the_same_month_at_once_make_one_report(world, personas, monkeypatch):
+    """Four people ask for October at the same moment: one report, the same for all, no error.
+    Without the region lock the partial unique index refuses the later inserts instead."""
+    import datetime as dt
+
+    from reporting import board
+    from reporting.models import BoardReport
+
+    monkeypatch.setattr(board, "_enqueue", lambda report_id: None)
+    barrier = threading.Barrier(4)
+    results, errors = [], []
+
+    def ask():
+        try:
+            barrier.wait(timeout=10)
+            report, _created = board.board_report_request(region=world.noord, period=dt.date(2026, 10, 1),
+                                                          user=personas.bestuur)
+            results.append(report.pk)
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert len(set(results)) == 1 and len(results) == 4
+    assert BoardReport.objects.count() == 1
