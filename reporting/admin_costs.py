@@ -48,6 +48,11 @@ class BudgetAdmin(ScopedForeignKeysMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ("year",)
     inlines = [BudgetLineInline]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # Moving a budget with entries to another region or year would move its costs with it
+        # (possibly into a closed period): region and year are fixed once it exists.
+        return ("region", "year") if obj is not None else ()
+
 
 class _ReadOnly:
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -751,10 +751,16 @@ def declaration_build(period: DeclarationPeriod) -> Declaration:
 
 def documents_due(*, today: dt.date) -> QuerySet[DeclarationPeriod]:
     """Periods whose documents the scheduled job keeps ready: every period that has ended or whose
-    deadline is within COSTS_DECLARATION_LEAD_DAYS, and every submitted/decided one."""
+    deadline is within COSTS_DECLARATION_LEAD_DAYS, and every submitted/decided one that has no
+    document of its current status yet."""
     lead = int(getattr(settings, "COSTS_DECLARATION_LEAD_DAYS", 14))
+    # A submitted or decided period keeps the documents of what was submitted: built once per
+    # status (at the submit, again when granted or rejected), not again when, say, a budget line
+    # changes afterwards. A concept period follows its figures.
+    stamped = DeclarationDocument.objects.filter(period=OuterRef("pk"), period_status=OuterRef("status"))
     return (DeclarationPeriod.objects.filter(Q(end__lt=today) | Q(deadline__lte=today + dt.timedelta(days=lead))
                                              | ~Q(status=DeclarationStatus.CONCEPT))
+            .exclude(Q(Exists(stamped)) & ~Q(status=DeclarationStatus.CONCEPT))
             .select_related("region").order_by("pk"))
 
 

@@ -192,3 +192,24 @@ def test_submit_builds_documents_after_commit(declared, personas, django_capture
                                             to_status=DeclarationStatus.SUBMITTED)
     docs = DeclarationDocument.objects.filter(period=declared)
     assert docs.count() == 2 and set(docs.values_list("period_status", flat=True)) == {"ingediend"}
+
+
+def test_a_submitted_period_keeps_its_documents_when_the_budget_changes(declared, personas,
+                                                                      django_capture_on_commit_callbacks):
+    from unittest import mock
+
+    with django_capture_on_commit_callbacks(execute=True):
+        costs.declaration_period_transition(user=personas.coordinator, period=declared,
+                                            to_status=DeclarationStatus.SUBMITTED)
+    assert DeclarationDocument.objects.filter(period=declared).count() == 2
+    line = declared.region.budgets.get().lines.get(name="kernteam")
+    costs.budget_line_save(user=None, budget=line.budget, line=line, name=line.name, amount=D("1.00"))
+    with mock.patch("reporting.tasks_costs.timezone.localdate", return_value=dt.date(2024, 12, 2)):
+        assert declared.pk not in build_due_declarations()
+    costs.declaration_period_transition(user=personas.coordinator, period=declared,
+                                        to_status=DeclarationStatus.GRANTED)
+    with mock.patch("reporting.tasks_costs.timezone.localdate", return_value=dt.date(2024, 12, 2)):
+        assert build_due_declarations()[declared.pk] == 2  # stamped once more: toegekend
+        assert declared.pk not in build_due_declarations()
+    assert sorted(DeclarationDocument.objects.filter(period=declared).values_list("period_status", flat=True)) == [
+        "ingediend", "ingediend", "toegekend", "toegekend"]
