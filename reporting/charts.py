@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import threading
 from typing import TYPE_CHECKING
 
@@ -36,7 +37,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 if TYPE_CHECKING:
     from .trends import CliffMonth, TrendPoint
 
-__all__ = ["trend_chart_svg", "cliff_chart_svg", "svg_data_uri", "trend_table", "cliff_table", "weekly_points",
+__all__ = ["gapped", "trend_chart_svg", "cliff_chart_svg", "svg_data_uri", "trend_table", "cliff_table", "weekly_points",
            "PALETTE"]
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision deficiency.
@@ -49,6 +50,7 @@ PALETTE = {
 }
 TEXT_COLOUR = "#1a1a1a"
 GRID_COLOUR = "#d0d0d0"
+MARKED_POINTS = 62  # up to about two months every measured day gets a marker
 FIGSIZE = (8.0, 3.6)  # inches; the SVG scales to the page with CSS (.chart__image)
 
 _RC = {
@@ -96,6 +98,21 @@ def _empty(ax, message: str) -> None:
     ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, fontsize=11)
 
 
+def gapped(points: list[TrendPoint]) -> tuple[list[float], list[TrendPoint | None]]:
+    """The x values and points of a trend line, with a None (drawn as NaN: a break in the line)
+    between two snapshot days that are not consecutive: a day without a snapshot is not bridged,
+    so nothing is drawn that was not measured."""
+    days: list[float] = []
+    rows: list[TrendPoint | None] = []
+    for index, point in enumerate(points):
+        if index and (point.as_of - points[index - 1].as_of).days > 1:
+            days.append(date2num(point.as_of) - 0.5)
+            rows.append(None)
+        days.append(date2num(point.as_of))
+        rows.append(point)
+    return days, rows
+
+
 def trend_chart_svg(points: list[TrendPoint], *, title: str) -> str:
     """Realised, occupied, available and snijverlies per snapshot day, as an SVG document."""
     with _LOCK, matplotlib.rc_context(_RC):
@@ -105,12 +122,13 @@ def trend_chart_svg(points: list[TrendPoint], *, title: str) -> str:
         if not points:
             _empty(ax, _("Geen momentopnamen in deze periode."))
         else:
-            days = [date2num(point.as_of) for point in points]
+            days, rows = gapped(points)
             single = len(points) == 1
+            marker = "o" if len(points) <= MARKED_POINTS else None
             for name, label, style in _series():
-                values = [getattr(point, name) for point in points]
+                values = [math.nan if row is None else getattr(row, name) for row in rows]
                 ax.plot(days, values, linestyle=style, color=PALETTE[name], linewidth=1.8, label=label,
-                        marker="o" if single else None)
+                        marker=marker, markersize=3.5)
             ax.set_ylabel(_("Bedden"))
             ax.set_ylim(bottom=0)
             ax.yaxis.set_major_formatter(FuncFormatter(_number))

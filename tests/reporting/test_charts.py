@@ -16,6 +16,7 @@ from django.utils import translation
 from reporting.charts import (
     cliff_chart_svg,
     cliff_table,
+    gapped,
     svg_data_uri,
     trend_chart_svg,
     trend_table,
@@ -73,6 +74,19 @@ def test_identical_input_gives_identical_bytes_and_other_input_other_bytes():
     changed = months()
     changed[1] = CliffMonth(month=changed[1].month, beds_ending=1249, locations=changed[1].locations)
     assert cliff_chart_svg(months(), title="A") != cliff_chart_svg(changed, title="A")
+
+
+def test_a_day_without_snapshot_breaks_the_line():
+    days = points(5)
+    del days[2]  # 2026-01-03 missing
+    xs, rows = gapped(days)
+    assert rows == [days[0], days[1], None, days[2], days[3]]
+    assert len(xs) == 5
+    assert gapped(points(3))[1] == points(3)
+    # and the drawing differs from one that bridges the gap
+    assert trend_chart_svg(days, title="T") != trend_chart_svg(
+        [TrendPoint(**{**p.__dict__, "as_of": dt.date(2026, 1, 1) + dt.timedelta(days=i)}) for i, p in enumerate(days)],
+        title="T")
 
 
 def test_labels_follow_the_active_language():
