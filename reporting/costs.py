@@ -693,6 +693,14 @@ class Declaration:
     def total_spent(self) -> Decimal:
         return self.total_declarable + self.total_non_declarable
 
+    @property
+    def total_spent_in_year(self) -> Decimal:
+        return sum((x.spent_in_year for x in self.lines), ZERO)
+
+    @property
+    def total_remaining(self) -> Decimal:
+        return sum((x.remaining for x in self.lines), ZERO)
+
     def content_hash(self) -> str:
         """sha256 of the figures (not of a rendered file, whose bytes carry a build time)."""
         data = asdict(self)

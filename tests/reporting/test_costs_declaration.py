@@ -115,6 +115,8 @@ def test_declaration_figures(declared):
     # 100.01 over populations 2 : 1 → 66.67 + 33.34 (exact 66.6733…, 33.3366…: the cent to the largest remainder)
     assert [(r.name, r.share) for r in data.split.rows] == [("Aadorp", D("66.67")), ("Beekdal", D("33.34"))]
     assert sum(r.share for r in data.split.rows) == data.total_non_declarable
+    assert (data.total_spent, data.total_spent_in_year, data.total_remaining) == (
+        D("12200.01"), D("12200.01"), D("668026.00") - D("12200.01"))
 
 
 def test_vat_basis_excl(declared, settings):
@@ -150,6 +152,7 @@ def test_pdf_text_read_back(declared):
     assert "Regio Noord" in text
     assert "€ 12.100,00" in text and "€ 538.026,00" in text and "€ 100,01" in text
     assert "€ 66,67" in text and "€ 33,34" in text
+    assert "€ 655.825,99" in text  # the lines' remaining budget, totalled
     assert "Verdeling niet-declarabele kosten naar inwoners op 1 januari 2024" in text
     assert "Bus naar de IND" in text and "Laptop" not in text
 
