@@ -24,6 +24,7 @@ from django.shortcuts import render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
 from locations.selectors import municipality_qs_for, region_qs_for
 
@@ -139,6 +140,7 @@ def _query(request: HttpRequest):
     return query
 
 
+@require_safe
 @login_required
 def trends(request: HttpRequest) -> HttpResponse:
     user = request.user

@@ -149,6 +149,12 @@ def test_outsider_sees_its_own_region_and_nothing_of_noord(history, personas, lo
     assert get(client, gemeente=999999).status_code == 404
 
 
+def test_only_get_and_head(history, personas, login):
+    client = login(personas.coordinator)
+    assert client.post(URL, WINDOW).status_code == 405
+    assert client.head(URL).status_code == 200
+
+
 def test_roles_without_reporting_are_refused(history, personas, login, client):
     assert get(login(personas.belteam)).status_code == 403
     coach = UserFactory(username="coach", role=Role.MENTAL_COACH, regions=[history.noord])
