@@ -249,13 +249,15 @@ def occupancy_mails_enqueue(*, region: Region, as_of: dt.date, run: MailRun | No
         missing = [c.municipality for c in contacts if c.municipality_id not in mailings]
         if missing:
             _create_mailings(snapshot, {m.pk: m for m in missing}, mailings)
+        keys = {contact.pk: occupancy_mail_key(contact, as_of) for contact in contacts}
+        existing = set(OutboxMessage.objects.filter(idempotency_key__in=keys.values())
+                       .values_list("idempotency_key", flat=True))
         for contact in contacts:
             mailing = mailings[contact.municipality_id]
-            before = OutboxMessage.objects.filter(idempotency_key=occupancy_mail_key(contact, as_of)).exists()
             message = outbox_enqueue(kind=KIND, payload={"contact_id": contact.pk, "mailing_id": mailing.pk},
-                                     idempotency_key=occupancy_mail_key(contact, as_of), region=region)
+                                     idempotency_key=keys[contact.pk], region=region)
             run.messages.append(message.pk)
-            run.created += 0 if before else 1
+            run.created += 0 if keys[contact.pk] in existing else 1
         run.mailings.extend(m.pk for m in mailings.values())
     return run
 
