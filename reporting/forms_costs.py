@@ -9,6 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import BudgetLine, CostCategory, DeclarationStatus
 
+# An <input type="date"> only takes ISO dates, whatever the page's language.
+DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
 
 class YearForm(forms.Form):
     jaar = forms.IntegerField(label=_("Jaar"), min_value=2022, max_value=2100, required=False)
@@ -33,7 +36,7 @@ class MoneyField(forms.DecimalField):
 
 class CostEntryForm(forms.Form):
     budget_line = forms.ModelChoiceField(label=_("Begrotingspost"), queryset=BudgetLine.objects.none())
-    date = forms.DateField(label=_("Datum"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Datum"), widget=DATE)
     category = forms.ChoiceField(label=_("Categorie"), choices=CostCategory.choices)
     supplier = forms.CharField(label=_("Leverancier"), max_length=160)
     description = forms.CharField(label=_("Omschrijving"), max_length=300)
@@ -69,10 +72,10 @@ class BudgetLineForm(forms.Form):
 
 class PeriodForm(forms.Form):
     label = forms.CharField(label=_("Naam"), max_length=80)
-    start = forms.DateField(label=_("Begin"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("Einde (tot en met)"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("Begin"), widget=DATE)
+    end = forms.DateField(label=_("Einde (tot en met)"), widget=DATE)
     deadline = forms.DateField(label=_("Uiterste indiendatum"), required=False,
-                               widget=forms.DateInput(attrs={"type": "date"}),
+                               widget=DATE,
                                help_text=_("Leeg: de laatste dag van de vierde maand van de periode."))
 
 

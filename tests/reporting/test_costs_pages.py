@@ -262,3 +262,9 @@ def test_entries_page_queries_do_not_grow_with_entries(login, personas, data, dj
     with django_assert_max_num_queries(12):
         response = client.get(_url("costs_entries", regio="noord", jaar=2024))
     assert response.status_code == 200 and "L24" in response.text
+
+
+def test_edit_form_shows_the_date_as_a_date_input_understands_it(login, personas, data):
+    """An <input type="date"> takes only ISO dates; a Dutch 05-03-2024 would come back empty."""
+    page = login(personas.coordinator).get(_url("costs_entry_edit", data["entry"].uuid)).text
+    assert 'type="date"' in page and 'value="2024-03-05"' in page
