@@ -67,3 +67,27 @@ def test_bestuur_requests_a_report_sees_it_built_and_downloads_it(page: Page, li
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
     assert info.value.suggested_filename == "bestuursrapportage-noord-2026-10-nl-v1.pdf"
     assert "Bestuursrapportage Regio Noord" in text and "Gerealiseerde bedden 13" in text
+
+
+def test_coordinator_keeps_the_decision_list(page: Page, live_server, personas, world, screenshot):  # noqa: F811
+    page.goto(f"{live_server.url}/rapportage/bestuur/besluitenlijst/")
+    page.get_by_label("Gebruikersnaam").fill(personas.coordinator.username)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    expect(page.get_by_role("heading", name="Besluiten- en actielijst")).to_be_visible()
+
+    page.get_by_label("Soort").select_option("A")
+    page.get_by_label("Titel").fill("Gesprek met gemeenten over verlenging")
+    page.get_by_label("Eigenaar").fill("teamleider RCVS")
+    page.get_by_label("Uiterste datum").fill("2026-12-20")
+    page.get_by_role("button", name="Toevoegen").click()
+    expect(page.get_by_text("A-1 is toegevoegd.")).to_be_visible()
+    screenshot("board-03-items")
+
+    page.get_by_role("link", name="Wijzig A-1").click()
+    page.get_by_label("Status").select_option("in_progress")
+    page.get_by_role("button", name="Opslaan").click()
+    expect(page.get_by_text("A-1 is opgeslagen.")).to_be_visible()
+    page.get_by_role("link", name="Wijzig A-1").click()
+    expect(page.get_by_text("Open → In uitvoering")).to_be_visible()
+    screenshot("board-04-item-history")
