@@ -58,6 +58,10 @@ logger = logging.getLogger(__name__)
 KIND = "reporting.occupancy_mail"
 UNSUBSCRIBE_SALT = "reporting.occupancy_mail.unsubscribe"
 FIGURES = ("realised", "occupied", "available", "snijverlies")
+# Also shown, so the reader can see the figures add up: realised = occupied + available +
+# snijverlies + out of service (blocked rooms). A mailing's total is derived from that identity,
+# which the database holds for every snapshot line.
+SHOWN = (*FIGURES, "out_of_service")
 CONTACT_FIELDS = ("name", "email", "function")
 
 
@@ -312,6 +316,7 @@ class MailRow:
     occupied: int
     available: int
     snijverlies: int
+    out_of_service: int
     change: dict[str, int] | None  # None: not in the previous mail (new)
 
     @property
@@ -335,6 +340,12 @@ class MailContent:
         return {name: signed(value) for name, value in self.change.items()} if self.change is not None else None
 
 
+def _shown_totals(mailing: OccupancyMailing) -> dict[str, int]:
+    totals = {name: getattr(mailing, name) for name in FIGURES}
+    totals["out_of_service"] = mailing.realised - mailing.occupied - mailing.available - mailing.snijverlies
+    return totals
+
+
 def signed(number: int) -> str:
     return f"+{number}" if number > 0 else str(number)
 
@@ -353,14 +364,17 @@ def occupancy_mail_content(mailing: OccupancyMailing) -> MailContent:
     rows = []
     for line in lines:
         old = before.get(line.location_code)
-        change = {name: getattr(line, name) - getattr(old, name) for name in FIGURES} if old else None
+        change = {name: getattr(line, name) - getattr(old, name) for name in SHOWN} if old else None
         rows.append(MailRow(code=line.location_code, name=line.location_name, change=change,
-                            **{name: getattr(line, name) for name in FIGURES}))
+                            **{name: getattr(line, name) for name in SHOWN}))
     codes = {line.location_code for line in lines}
     gone = sorted(((code, old.location_name) for code, old in before.items() if code not in codes),
                   key=lambda pair: (pair[1], pair[0]))
-    totals = {name: getattr(mailing, name) for name in FIGURES}
-    change = {name: totals[name] - getattr(previous, name) for name in FIGURES} if previous else None
+    totals = _shown_totals(mailing)
+    change = None
+    if previous is not None:
+        before_totals = _shown_totals(previous)
+        change = {name: totals[name] - before_totals[name] for name in SHOWN}
     overview = reverse("locations:overview") + f"?municipality={mailing.municipality_id}"
     return MailContent(municipality_name=mailing.municipality.name, as_of=mailing.as_of, rows=rows, totals=totals,
                        previous_as_of=previous.as_of if previous else None, change=change, gone=gone,

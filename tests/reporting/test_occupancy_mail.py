@@ -134,7 +134,8 @@ def test_content_against_hand_computed_figures(contacts, today, mailoutbox):
 
     content = occupancy_mail_content(aadorp)
     assert [figures(r) for r in content.rows] == [("AAD-002", 5, 1, 2, 2), ("AAD-001", 13, 4, 2, 1)]
-    assert content.totals == {"realised": 18, "occupied": 5, "available": 4, "snijverlies": 3}
+    assert content.totals == {"realised": 18, "occupied": 5, "available": 4, "snijverlies": 3, "out_of_service": 6}
+    assert [r.out_of_service for r in content.rows] == [0, 6]  # A4 is blocked
     assert (content.change, content.previous_as_of, content.gone) == (None, None, [])
     assert content.overview_url == f"{SITE}/locaties/?municipality={noord_pk(contacts)}"
 
@@ -156,7 +157,8 @@ def test_content_against_hand_computed_figures(contacts, today, mailoutbox):
                      body), body
     assert re.search(r"Het Anker \(AAD-001\)\n  gerealiseerd: 13\n  bezet: 4\n  beschikbaar: 2\n  snijverlies: 1\n",
                      body), body
-    assert re.search(r"Totaal Aadorp\n  gerealiseerd: 18\n  bezet: 5\n  beschikbaar: 4\n  snijverlies: 3\n", body)
+    assert re.search(r"Totaal Aadorp\n  gerealiseerd: 18\n  bezet: 5\n  beschikbaar: 4\n  snijverlies: 3\n"
+                     r"  buiten gebruik: 6\n", body), body
     assert "eerste bezettingsmail" in body
     assert "Beekdal" not in body and "De Beuk" not in body  # only its own municipality
     assert f"{SITE}/locaties/?municipality=" in body
@@ -218,12 +220,13 @@ def test_change_since_the_previous_mail(contacts, noord, today, mailoutbox):
     content = occupancy_mail_content(tuesday)
     # Het Anker: 13 realised, 6 occupied, 0 available, 1 snijverlies; Zonnehof 4, 0, 4, 0.
     assert [figures(r) for r in content.rows] == [("AAD-001", 13, 6, 0, 1), ("AAD-003", 4, 0, 4, 0)]
-    assert content.rows[0].change == {"realised": 0, "occupied": 2, "available": -2, "snijverlies": 0}
+    assert content.rows[0].change == {"realised": 0, "occupied": 2, "available": -2, "snijverlies": 0,
+                                      "out_of_service": 0}
     assert content.rows[1].change is None  # new since the previous mail
     assert content.gone == [("AAD-002", "De Molen")]
-    assert content.totals == {"realised": 17, "occupied": 6, "available": 4, "snijverlies": 1}
-    # against Monday's 18 / 5 / 4 / 3
-    assert content.change == {"realised": -1, "occupied": 1, "available": 0, "snijverlies": -2}
+    assert content.totals == {"realised": 17, "occupied": 6, "available": 4, "snijverlies": 1, "out_of_service": 6}
+    # against Monday's 18 / 5 / 4 / 3 / 6
+    assert content.change == {"realised": -1, "occupied": 1, "available": 0, "snijverlies": -2, "out_of_service": 0}
     assert content.previous_as_of == MONDAY
 
     assert deliver_all() == ["delivered"] * 3

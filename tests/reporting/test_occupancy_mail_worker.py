@@ -76,7 +76,8 @@ def test_demo_seed_is_synthetic_idempotent_and_gives_the_first_mail_a_previous_o
     occupancy_mails_send(as_of=MONDAY)
     monday = OccupancyMailing.objects.get(municipality=world.mun_a, as_of=MONDAY)
     assert monday.previous.as_of == FRIDAY
-    assert occupancy_mail_content(monday).change == {"realised": 0, "occupied": 0, "available": 0, "snijverlies": 0}
+    assert occupancy_mail_content(monday).change == {"realised": 0, "occupied": 0, "available": 0, "snijverlies": 0,
+                                                     "out_of_service": 0}
 
 
 @pytest.mark.django_db(transaction=True)
