@@ -220,6 +220,45 @@ def declaration_period_create(*, user: User | None, region: Region, label: str, 
     return period
 
 
+@transaction.atomic
+def declaration_period_update(*, user: User | None, period: DeclarationPeriod, label: str, start: dt.date,
+                              end: dt.date, deadline: dt.date | None = None) -> DeclarationPeriod:
+    """Change a concept period's name, dates or deadline (a period that left concept is fixed)."""
+    locked = DeclarationPeriod.objects.select_for_update().get(pk=period.pk)
+    if locked.status != DeclarationStatus.CONCEPT:
+        raise ApplicationError(_("Een periode die niet meer concept is, kan niet worden gewijzigd."),
+                               code="period_closed")
+    label = (label or "").strip()
+    if not label:
+        raise ApplicationError(_("Geef de periode een naam."), code="period_label",
+                               extra={"fields": {"label": [_("Verplicht.")]}})
+    if end < start or start.year != end.year:
+        raise ApplicationError(_("Een declaratieperiode eindigt niet voor haar begin en valt binnen één "
+                                 "kalenderjaar."), code="period_invalid", extra={"fields": {"end": [_("Ongeldig.")]}})
+    Region.objects.select_for_update().filter(pk=locked.region_id).first()
+    overlap = (DeclarationPeriod.objects.filter(region_id=locked.region_id, start__lte=end, end__gte=start)
+               .exclude(pk=locked.pk).first())
+    if overlap is not None:
+        raise ApplicationError(_("Deze periode overlapt met '%(label)s' (%(start)s – %(end)s).")
+                               % {"label": overlap.label, "start": overlap.start.isoformat(),
+                                  "end": overlap.end.isoformat()},
+                               code="period_overlap", extra={"fields": {"start": [_("Overlapt.")]}})
+    before = (locked.label, locked.start, locked.end, locked.deadline)
+    locked.label, locked.start, locked.end = label, start, end
+    locked.deadline = deadline or default_deadline(start, end)
+    try:
+        with transaction.atomic():
+            locked.save()
+    except IntegrityError as exc:
+        raise _period_integrity(exc) from exc
+    DeclarationPeriodEvent.objects.create(
+        period=locked, from_status=locked.status, to_status=locked.status, by=user, at=timezone.now(),
+        note=(_("Gewijzigd: was %(label)s, %(start)s – %(end)s, uiterste indiendatum %(deadline)s")
+              % {"label": before[0], "start": before[1].isoformat(), "end": before[2].isoformat(),
+                 "deadline": before[3].isoformat()})[:300])
+    return locked
+
+
 def declaration_periods_ensure(*, user: User | None, region: Region, year: int) -> list[DeclarationPeriod]:
     """The two half years of `year` for the region, created when missing (a half year that
     overlaps a period configured by hand is left out)."""

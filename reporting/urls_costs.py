@@ -15,6 +15,7 @@ urlpatterns: list = [
     path("kosten/posten/<uuid:uuid>/bijlage/", views.costs_attachment, name="costs_attachment"),
     path("kosten/periodes/", views.costs_periods, name="costs_periods"),
     path("kosten/periodes/<int:pk>/", views.costs_period, name="costs_period"),
+    path("kosten/periodes/<int:pk>/wijzigen/", views.costs_period_edit, name="costs_period_edit"),
     path("kosten/periodes/<int:pk>/status/", views.costs_period_transition, name="costs_period_transition"),
     path("kosten/periodes/<int:pk>/documenten/", views.costs_period_build, name="costs_period_build"),
     path("kosten/documenten/<int:pk>/", views.costs_document, name="costs_document"),

@@ -305,6 +305,25 @@ def costs_periods(request: HttpRequest) -> HttpResponse:
                    "back_url": _costs_url(region, year)}, status=status)
 
 
+@login_required
+def costs_period_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a concept period's name, dates or deadline (staff)."""
+    _require(permissions.can_manage_costs, request.user)
+    period = get_object_or_404(_periods_for(request.user), pk=pk)
+    initial = {"label": period.label, "start": period.start, "end": period.end, "deadline": period.deadline}
+    form = PeriodForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            costs.declaration_period_update(user=request.user, period=period, **form.cleaned_data)
+        except ApplicationError as error:
+            _add_error(form, error)
+        else:
+            messages.success(request, _("De periode is gewijzigd."))
+            return redirect("reporting:costs_period", pk=period.pk)
+    return render(request, "reporting/costs_period_edit.html", {"form": form, "period": period},
+                  status=400 if form.errors else 200)
+
+
 def _allowed_next(period: DeclarationPeriod) -> list[tuple[str, str]]:
     return [(s, DeclarationStatus(s).label) for s in DeclarationStatus.values
             if s in costs.TRANSITIONS.get(period.status, set())]

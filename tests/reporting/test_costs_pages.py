@@ -64,6 +64,7 @@ def _all_urls(data):
         "costs_attachment": _url("costs_attachment", e.uuid),
         "costs_periods": _url("costs_periods", regio="noord", jaar=2024),
         "costs_period": _url("costs_period", p.pk),
+        "costs_period_edit": _url("costs_period_edit", p.pk),
         "costs_document": _url("costs_document", doc.pk),
     }
 
@@ -160,7 +161,7 @@ def test_bestuur_reads_totals_not_invoices(login, personas, data):
     assert period.status_code == 200 and "€ 75,00" in period.text  # Aadorp's 3/4 of € 100
     assert "Geheime Bus BV" not in period.text and "INV-77" not in period.text
     for name in ("costs_budget", "costs_entries", "costs_entry_add", "costs_entry_edit", "costs_entry_delete",
-                 "costs_attachment", "costs_periods", "costs_document"):
+                 "costs_attachment", "costs_periods", "costs_period_edit", "costs_document"):
         assert client.get(urls[name]).status_code == 403, name
     assert client.post(_url("costs_period_transition", data["h1"].pk), {"to_status": "ingediend"}).status_code == 403
     assert client.post(_url("costs_period_build", data["h1"].pk)).status_code == 403
@@ -268,3 +269,25 @@ def test_edit_form_shows_the_date_as_a_date_input_understands_it(login, personas
     """An <input type="date"> takes only ISO dates; a Dutch 05-03-2024 would come back empty."""
     page = login(personas.coordinator).get(_url("costs_entry_edit", data["entry"].uuid)).text
     assert 'type="date"' in page and 'value="2024-03-05"' in page
+
+
+def test_period_edit(login, personas, data):
+    url = _url("costs_period_edit", data["h2"].pk)
+    assert login(personas.bestuur).get(url).status_code == 403
+    assert login(personas.outsider).post(url, {"label": "x", "start": "2024-07-01", "end": "2024-12-31"}).status_code == 404
+    client = login(personas.coordinator)
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"label": "2024 H2", "start": "2024-06-01", "end": "2024-12-31"})
+    assert response.status_code == 400 and "overlapt" in response.text
+    response = client.post(url, {"label": "2024 H2", "start": "2024-07-01", "end": "2024-12-31",
+                                 "deadline": "2024-11-15"})
+    assert response.status_code == 302
+    data["h2"].refresh_from_db()
+    assert (data["h2"].label, data["h2"].deadline) == ("2024 H2", dt.date(2024, 11, 15))
+    assert "was 2024 tweede halfjaar" in data["h2"].events.last().note
+    costs.declaration_period_transition(user=personas.coordinator, period=data["h1"],
+                                        to_status=DeclarationStatus.SUBMITTED)
+    response = client.post(_url("costs_period_edit", data["h1"].pk),
+                           {"label": "x", "start": "2024-01-01", "end": "2024-06-30"})
+    assert response.status_code == 400 and "niet meer concept" in response.text
+    assert DeclarationPeriod.objects.get(pk=data["h1"].pk).label == "2024 eerste halfjaar"
