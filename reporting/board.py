@@ -342,6 +342,12 @@ class BoardReportData:
     generated_at: dt.datetime | None = None
 
     @property
+    def partial(self) -> bool:
+        """The month had not ended when the report was made: its figures are of `as_of`, not
+        of the month's end, and a later version will differ."""
+        return self.generated_at is not None and timezone.localdate(self.generated_at) <= self.period_end
+
+    @property
     def item_groups(self) -> list[tuple[str, list]]:
         return [(_("Open besluiten, knelpunten en acties"), self.items.get("open", [])),
                 (_("Afgerond of vervallen in deze periode"), self.items.get("recent", []))]

@@ -448,3 +448,11 @@ def test_gathering_the_report_takes_a_bounded_number_of_queries(october, movemen
         board_item_create(user=None, region=october.noord, kind="A", title=f"Extra {n}")
     with django_assert_max_num_queries(30):
         board.board_report_data(october.noord, period=OCTOBER)
+
+
+def test_a_report_of_a_month_not_yet_over_says_so(world):
+    today = timezone.localdate()
+    current = board.board_report_data(world.noord, period=today.replace(day=1))
+    assert current.partial
+    assert "Deze maand was nog niet voorbij" in pdf_text(board.render_board_pdf(current))
+    assert not board.board_report_data(world.noord, period=OCTOBER).partial
