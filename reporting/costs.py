@@ -433,6 +433,7 @@ def cost_entry_create(*, user: User | None, region: Region, data: dict[str, Any]
     clean = _clean_entry(data, region)
     _check_open(region.pk, clean["date"])
     entry = CostEntry(created_by=user, updated_by=user, **clean)
+    entry._history_user = user
     _set_attachment(entry, attachment)
     try:
         with transaction.atomic():
@@ -465,6 +466,7 @@ def cost_entry_update(*, user: User | None, entry: CostEntry, data: dict[str, An
     for key, value in clean.items():
         setattr(locked, key, value)
     locked.updated_by = user
+    locked._history_user = user
     replaced = None
     if remove_attachment and locked.attachment:
         replaced, locked.attachment, locked.attachment_name = locked.attachment.name, None, ""
@@ -483,6 +485,7 @@ def cost_entry_delete(*, user: User | None, entry: CostEntry) -> None:
     locked = CostEntry.objects.select_for_update().select_related("budget_line__budget").get(pk=entry.pk)
     _check_open(locked.budget_line.budget.region_id, locked.date)
     name = locked.attachment.name or None
+    locked._history_user = user
     try:
         with transaction.atomic():
             locked.delete()

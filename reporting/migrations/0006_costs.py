@@ -7,6 +7,7 @@ import uuid
 import django.core.validators
 import django.db.models.deletion
 import django.db.models.functions.datetime
+import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -287,6 +288,39 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='declarationdocument',
             constraint=models.CheckConstraint(condition=models.Q(('sha256__regex', '^[0-9a-f]{64}$'), ('content_hash__regex', '^[0-9a-f]{64}$')), name='declarationdocument_hashes_complete'),
+        ),
+        migrations.CreateModel(
+            name='HistoricalCostEntry',
+            fields=[
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('uuid', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
+                ('date', models.DateField(verbose_name='datum')),
+                ('category', models.CharField(choices=[('personeel', 'personeel'), ('ict', 'ICT'), ('vervoer', 'vervoer'), ('huisvesting', 'huisvesting'), ('communicatie', 'communicatie'), ('overig', 'overig')], max_length=20, verbose_name='categorie')),
+                ('supplier', models.CharField(max_length=160, verbose_name='leverancier')),
+                ('description', models.CharField(max_length=300, verbose_name='omschrijving')),
+                ('amount_excl_vat', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='bedrag excl. btw (€)')),
+                ('amount_incl_vat', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='bedrag incl. btw (€)')),
+                ('invoice_reference', models.CharField(blank=True, max_length=80, verbose_name='factuurnummer')),
+                ('attachment', models.TextField(blank=True, max_length=200, verbose_name='bijlage')),
+                ('attachment_name', models.CharField(blank=True, max_length=200, verbose_name='bestandsnaam bijlage')),
+                ('declarable', models.BooleanField(default=True, verbose_name='declarabel')),
+                ('non_declarable_reason', models.CharField(blank=True, max_length=300, verbose_name='reden niet declarabel')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.TextField(null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('budget_line', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='reporting.budgetline', verbose_name='begrotingspost')),
+                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='ingevoerd door')),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('updated_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='gewijzigd door')),
+            ],
+            options={
+                'verbose_name': 'historical kostenpost',
+                'verbose_name_plural': 'historical kostenposten',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.RunSQL(FREEZE, FREEZE_REMOVE),
     ]

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from locations.models import TimeStamped
 
@@ -105,6 +106,10 @@ class CostEntry(TimeStamped):
                                    related_name="+", verbose_name=_("ingevoerd door"))
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+", verbose_name=_("gewijzigd door"))
+
+    # Every version of the entry while its period was concept (who changed an amount, and when):
+    # what finance checks before a declaration is submitted.
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
 
     class Meta:
         ordering = ["-date", "-pk"]

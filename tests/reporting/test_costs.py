@@ -295,3 +295,13 @@ def test_entry_racing_a_submit_waits_and_is_refused(world, monkeypatch, skip_ser
     assert released and refused_at >= released[0]  # it waited for the submit to commit
     assert CostEntry.objects.count() == 1
     main_connection.close()
+
+
+def test_entry_history_keeps_who_changed_what(world, budget, personas):
+    entry = costs.cost_entry_create(user=personas.coordinator, region=world.noord, data=entry_data(budget))
+    costs.cost_entry_update(user=personas.beheerder, entry=entry, data={"amount_incl_vat": D("150.00")})
+    versions = list(entry.history.order_by("history_date").values_list("amount_incl_vat", "history_user__username",
+                                                                        "history_type"))
+    assert versions == [(D("121.00"), "coordinator", "+"), (D("150.00"), "beheerder", "~")]
+    costs.cost_entry_delete(user=personas.coordinator, entry=entry)
+    assert entry.history.latest("history_date").history_type == "-"
