@@ -137,6 +137,7 @@ def budget_line_save(*, user: User | None, budget: Budget, name: str, amount: De
     if line is None:
         line = BudgetLine(budget=budget)
     line.name, line.amount, line.position = name, amount, position
+    line._history_user = user
     line.save()
     return line
 
@@ -146,6 +147,7 @@ def budget_line_delete(*, user: User | None, line: BudgetLine) -> None:
     if line.entries.exists():
         raise ApplicationError(_("Op deze begrotingspost staan kosten; die kan niet worden verwijderd."),
                                code="budget_line_in_use")
+    line._history_user = user
     line.delete()
 
 

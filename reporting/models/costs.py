@@ -53,6 +53,8 @@ class BudgetLine(TimeStamped):
     amount = models.DecimalField(_("begroot bedrag (€)"), **AMOUNT)
     position = models.PositiveSmallIntegerField(_("volgorde"), default=0)
 
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])  # who changed the budget, when
+
     class Meta:
         ordering = ["budget_id", "position", "name"]
         verbose_name = _("begrotingspost")

@@ -305,3 +305,10 @@ def test_entry_history_keeps_who_changed_what(world, budget, personas):
     assert versions == [(D("121.00"), "coordinator", "+"), (D("150.00"), "beheerder", "~")]
     costs.cost_entry_delete(user=personas.coordinator, entry=entry)
     assert entry.history.latest("history_date").history_type == "-"
+
+
+def test_budget_line_history_keeps_who_changed_the_amount(world, budget, personas):
+    line_ = line(budget, "RCVS")
+    costs.budget_line_save(user=personas.beheerder, budget=budget, line=line_, name="RCVS", amount=D("350000.00"))
+    assert list(line_.history.order_by("history_date").values_list("amount", "history_user__username")) == [
+        (D("344476.00"), None), (D("350000.00"), "beheerder")]
