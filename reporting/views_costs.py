@@ -12,6 +12,7 @@ string (region code and year only); entries by uuid, periods and documents by id
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 
 from django.contrib import messages
@@ -40,6 +41,8 @@ from .models import (
     DeclarationStatus,
 )
 from .snapshots import snapshot_today
+
+logger = logging.getLogger(__name__)
 
 # --- scope -------------------------------------------------------------------------------------
 
@@ -260,7 +263,12 @@ def costs_attachment(request: HttpRequest, uuid) -> FileResponse:
     if not entry.attachment:
         raise Http404
     content_type = mimetypes.guess_type(entry.attachment.name)[0] or "application/octet-stream"
-    response = FileResponse(entry.attachment.open("rb"), content_type=content_type, as_attachment=True,
+    try:
+        handle = entry.attachment.open("rb")
+    except FileNotFoundError as exc:  # the row outlived its file (a restore without MEDIA_ROOT): say so, no 500
+        logger.error("attachment of cost entry %s missing from storage", entry.pk)
+        raise Http404(_("Het bestand van deze bijlage ontbreekt.")) from exc
+    response = FileResponse(handle, content_type=content_type, as_attachment=True,
                             filename=f"bijlage-{entry.date.isoformat()}.{entry.attachment.name.rsplit('.', 1)[-1]}")
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

@@ -291,3 +291,10 @@ def test_period_edit(login, personas, data):
                            {"label": "x", "start": "2024-01-01", "end": "2024-06-30"})
     assert response.status_code == 400 and "niet meer concept" in response.text
     assert DeclarationPeriod.objects.get(pk=data["h1"].pk).label == "2024 eerste halfjaar"
+
+
+def test_missing_attachment_file_is_a_404_not_a_500(login, personas, data):
+    from django.core.files.storage import default_storage
+
+    default_storage.delete(data["entry"].attachment.name)
+    assert login(personas.coordinator).get(_url("costs_attachment", data["entry"].uuid)).status_code == 404
