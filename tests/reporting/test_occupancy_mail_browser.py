@@ -8,6 +8,7 @@ import os
 import re
 
 import pytest
+from playwright import sync_api
 
 from reporting.models import MailContact
 from reporting.occupancy_mail import mail_contact_create, unsubscribe_token
@@ -15,8 +16,7 @@ from tests.browser.conftest import ARTIFACTS, CHROMIUM
 from tests.conftest import PASSWORD
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-playwright = pytest.importorskip("playwright.sync_api")
-expect = playwright.expect
+expect = sync_api.expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

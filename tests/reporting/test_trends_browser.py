@@ -25,7 +25,6 @@ document.addEventListener("securitypolicyviolation", function (e) {
 """
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make system-deps)")
 def test_charts_render_under_the_csp_in_chromium(world, personas, live_server):
     build_history(world)
     problems: list[str] = []
