@@ -32,6 +32,8 @@ run: install pdf-deps
 	@$(with_db) export DEBUG=$${DEBUG:-1}; \
 	$(PY) manage.py migrate --no-input -v 0 && \
 	$(PY) manage.py seed_demo --keep-existing && \
+	echo "" && echo "Geplande taken van vandaag, zoals Celery beat ze start (de bezettingsmail niet: make run heeft geen mailserver):" && \
+	LOG_LEVEL=WARNING $(PY) manage.py run_scheduled_jobs --skip occupancy-mail && \
 	echo "" && echo "  RCVS draait op http://$(HOST):$(PORT)/   (stoppen: Ctrl+C)" && \
 	echo "  Demo-coördinator: log in als coordinator met wachtwoord rcvs-demo-2026. De code die daarna" && \
 	echo "  gevraagd wordt (tweede factor) toont een tweede terminal met: make demo-otp   (mental coach: make demo-otp WHO=mentalcoach)" && echo "" && \

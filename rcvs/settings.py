@@ -608,6 +608,9 @@ LOGGING = {
         # with a key in it (the KCIO delivery's token goes in a header, never in the URL).
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        # WeasyPrint and fontTools narrate every layout step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 SPECTACULAR_SETTINGS.update(

@@ -87,7 +87,7 @@ def _periods_for(user) -> QuerySet[DeclarationPeriod]:
 
 
 def _year(request: HttpRequest) -> tuple[int | None, YearForm]:
-    form = YearForm(request.GET or None)
+    form = YearForm(request.GET or None, initial={"jaar": snapshot_today().year})  # unbound: the year shown
     if request.GET.get("jaar") and not form.is_valid():
         return None, form
     year = form.cleaned_data.get("jaar") if form.is_bound and form.is_valid() else None

@@ -89,7 +89,9 @@ def formula(target: RegionTarget) -> dict:
 @login_required
 def targets(request: HttpRequest) -> HttpResponse:
     _require(permissions.can_read_municipal_figures, request.user)
-    form = TargetsFilterForm(request.GET or None)
+    # Unbound, the form shows what the page shows: this year, realised as of today.
+    form = TargetsFilterForm(request.GET or None, initial={"jaar": snapshot_today().year,
+                                                          "peildatum": snapshot_today()})
     valid = form.is_valid() if request.GET else True
     region = _region(request, request.GET.get("regio"))
     regions = list(_regions_for(request.user))

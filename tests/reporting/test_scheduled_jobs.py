@@ -166,3 +166,17 @@ def test_the_monthly_job_builds_last_months_board_report(demo, django_capture_on
     assert number(realised) in text and number(occupied) in text
     run_beat("board-report-monthly", django_capture_on_commit_callbacks)
     assert BoardReport.objects.filter(region=demo, period=last_month).count() == 1
+
+
+def test_run_scheduled_jobs_starts_the_beat_entries_by_name(world):
+    """make run's catch-up: the named entries run as beat would start them; a wrong name is refused."""
+    from django.core.management.base import CommandError
+
+    out = io.StringIO()
+    call_command("run_scheduled_jobs", "--only", "kcio-take-daily-snapshots", stdout=out)
+    assert "kcio-take-daily-snapshots: klaar" in out.getvalue()
+    assert CapacitySnapshot.objects.filter(as_of=timezone.localdate()).count() == Region.objects.count()
+    with pytest.raises(CommandError, match="Onbekend schema-item: bestaat-niet"):
+        call_command("run_scheduled_jobs", "--skip", "bestaat-niet", stdout=out)
+    call_command("run_scheduled_jobs", "--list", stdout=out)
+    assert all(name in out.getvalue() for name in settings.CELERY_BEAT_SCHEDULE)
