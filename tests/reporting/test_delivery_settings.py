@@ -67,10 +67,8 @@ def test_a_working_configuration_starts(debug, kcio, method):
 
 
 @pytest.mark.django_db
-def test_demo_sends_are_written_once(world):
-    snapshot = snapshot_take(region=world.noord, as_of=snapshot_today())
-    assert demo.seed(world.noord, seed=1, as_of=snapshot_today()) == "KCIO-leveringen (demo, niet verstuurd): 1"
+def test_the_demo_marks_nothing_as_sent(world):
+    """Delivery is off in the demo: no row may claim a file went to the KCIO."""
+    snapshot_take(region=world.noord, as_of=snapshot_today())
     assert demo.seed(world.noord, seed=1, as_of=snapshot_today()) is None
-    sent = KcioDelivery.objects.get()
-    assert sent.snapshot == snapshot and sent.outbox_message.status == "delivered"
-    assert sent.outbox_message.payload == {"delivery_id": sent.pk}
+    assert not KcioDelivery.objects.exists()
