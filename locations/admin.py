@@ -18,7 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from rcvs.admin_scoping import ScopedAdminMixin, ScopedHistoryAdminMixin
 
-from .models import ContactPerson, Location, Municipality, Region, Room, RoomState
+from .models import ContactPerson, Location, Municipality, MunicipalityPopulation, Region, Room, RoomState
 from .selectors import location_qs_for, municipality_qs_for, region_qs_for, room_qs_for
 
 
@@ -109,6 +109,13 @@ class RegionAdmin(ScopedForeignKeysMixin, ScopedAdminMixin, admin.ModelAdmin):
         return request.user.is_superuser
 
 
+class PopulationInline(admin.TabularInline):
+    # Reached only through its municipality, whose scope it shares (like a location's contacts).
+    model = MunicipalityPopulation
+    extra = 0
+    fields = ("year", "population", "source")
+
+
 @admin.register(Municipality)
 class MunicipalityAdmin(RegionScopedAdmin):
     scope = staticmethod(municipality_qs_for)
@@ -117,6 +124,7 @@ class MunicipalityAdmin(RegionScopedAdmin):
     # The plain related filter would list every region of the installation.
     list_filter = (("region", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("name", "cbs_code")
+    inlines = [PopulationInline]
 
 
 class RoomInline(admin.TabularInline):

@@ -74,6 +74,35 @@ class Municipality(TimeStamped):
         return self.name
 
 
+class MunicipalityPopulation(TimeStamped):
+    """A municipality's population on 1 January of a year (CBS), kept per year: the verdeelsleutel
+    of year Y reads the figures of Y−1, the split of year Y's non-declarable costs those of Y, so
+    one "current" figure on the municipality cannot serve both. The municipality's own
+    population/population_year stays the figure the registry shows (and counts as that year's
+    figure when the table has none)."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="populations",
+                                     verbose_name=_("gemeente"))
+    year = models.PositiveSmallIntegerField(_("jaar (1 januari)"),
+                                            validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    population = models.PositiveIntegerField(_("inwoners op 1 januari"))
+    source = models.CharField(_("bron"), max_length=200, blank=True, help_text=_("Bijvoorbeeld: CBS Statline."))
+
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+
+    class Meta:
+        ordering = ["municipality__name", "-year"]
+        verbose_name = _("inwonertal op 1 januari")
+        verbose_name_plural = _("inwonertallen op 1 januari")
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "year"], name="municipalitypopulation_once_per_year"),
+            models.CheckConstraint(condition=Q(population__gt=0), name="municipalitypopulation_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality} {self.year}: {self.population}"
+
+
 class LocationKind(models.TextChoices):
     GOO = "goo", _("GOO")
     PARTICULIER = "particulier", _("Particulier")

@@ -15,6 +15,7 @@ Every figure is computed in the database from rooms, in a constant number of que
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
@@ -78,6 +79,36 @@ def editable_municipality_qs_for(user: User) -> QuerySet[Municipality]:
 
 def user_can_edit_location(user: User, location: Location) -> bool:
     return editable_municipality_qs_for(user).filter(pk=location.municipality_id).exists()
+
+
+# --- population on 1 January of a year ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class YearPopulation:
+    population: int
+    source: str  # "table" (MunicipalityPopulation), "current" (the municipality's own), "history"
+
+
+def populations_on_1_january(municipalities: Iterable[Municipality], year: int) -> dict[int, YearPopulation]:
+    """Municipality pk -> its population on 1 January `year`: the dated table first; else the
+    municipality's own figure when it is of that year; else the newest history version of the
+    municipality that had that year's figure. A municipality with none is left out, never
+    guessed. At most three queries."""
+    from .models import MunicipalityPopulation
+
+    municipalities = list(municipalities)
+    found: dict[int, YearPopulation] = {
+        row.municipality_id: YearPopulation(row.population, "table")
+        for row in MunicipalityPopulation.objects.filter(municipality__in=[m.pk for m in municipalities], year=year)}
+    for m in municipalities:
+        if m.pk not in found and m.population_year == year:
+            found[m.pk] = YearPopulation(m.population, "current")
+    lacking = [m.pk for m in municipalities if m.pk not in found]
+    if lacking:
+        for record in (Municipality.history.filter(id__in=lacking, population_year=year)
+                       .order_by("id", "-history_date", "-history_id").distinct("id")):
+            found[record.id] = YearPopulation(record.population, "history")
+    return found
 
 
 # --- capacity ---------------------------------------------------------------------------------

@@ -611,28 +611,20 @@ class Population:
     name: str
     population: int
     year: int
-    source: str  # "current" or "history"
+    source: str  # "table", "current" or "history" (locations.selectors.YearPopulation)
 
 
 def populations_on_1_january(region: Region, year: int) -> tuple[list[Population], list[str]]:
     """Each municipality of the region with its population of 1 January `year`, and the names of
-    those that have none recorded for that year (see the module docstring). Two queries."""
+    those that have none recorded for that year (locations.selectors.populations_on_1_january:
+    the dated table, the municipality's own figure of that year, or its history). Three queries."""
+    from locations.selectors import populations_on_1_january as population_table
+
     municipalities = list(Municipality.objects.filter(region=region).order_by("cbs_code"))
-    found: list[Population] = []
-    lacking = [m for m in municipalities if m.population_year != year]
-    history: dict[int, Any] = {}
-    if lacking:
-        for record in (Municipality.history.filter(id__in=[m.pk for m in lacking], population_year=year)
-                       .order_by("id", "-history_date", "-history_id").distinct("id")):
-            history[record.id] = record
-    missing = []
-    for m in municipalities:
-        if m.population_year == year:
-            found.append(Population(m.pk, m.cbs_code, m.name, m.population, year, "current"))
-        elif m.pk in history:
-            found.append(Population(m.pk, m.cbs_code, m.name, history[m.pk].population, year, "history"))
-        else:
-            missing.append(m.name)
+    populations = population_table(municipalities, year)
+    found = [Population(m.pk, m.cbs_code, m.name, populations[m.pk].population, year, populations[m.pk].source)
+             for m in municipalities if m.pk in populations]
+    missing = [m.name for m in municipalities if m.pk not in populations]
     return found, missing
 
 

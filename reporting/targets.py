@@ -87,18 +87,24 @@ class RegionTarget:
 
 
 def _municipalities(region: Region, year: int) -> list[Municipality]:
+    """The region's municipalities, each with `reference_population`: its population on 1 January
+    of the year before (CBS, locations.selectors.populations_on_1_january). A municipality
+    without that year's figure is refused by name: the target would silently mix years."""
+    from locations.selectors import populations_on_1_january
+
     municipalities = list(region.municipalities.order_by("cbs_code"))
     if not municipalities:
         raise ApplicationError(_("Regio %(region)s heeft geen gemeenten.") % {"region": region.name},
                                code="target_no_municipalities")
-    # CBS figures of 1 January of the year before; a municipality still on other figures would
-    # make the target silently mix years.
-    stale = [m.name for m in municipalities if m.population_year != year - 1]
+    populations = populations_on_1_january(municipalities, year - 1)
+    stale = [m.name for m in municipalities if m.pk not in populations]
     if stale:
         raise ApplicationError(
             _("De verdeelsleutel voor %(year)s vraagt inwonertallen van 1 januari %(ref)s; werk die eerst bij "
               "voor: %(names)s.") % {"year": year, "ref": year - 1, "names": ", ".join(stale)},
             code="target_population_year", extra={"municipalities": stale})
+    for m in municipalities:
+        m.reference_population = populations[m.pk].population
     return municipalities
 
 
@@ -110,7 +116,7 @@ def region_target(region: Region, year: int) -> RegionTarget:
         raise ApplicationError(_("Er is geen invoer voor de verdeelsleutel van %(year)s.") % {"year": year},
                                code="target_input_missing")
     municipalities = _municipalities(region, year)
-    iv = sum(m.population for m in municipalities)
+    iv = sum(m.reference_population for m in municipalities)
     gv = sum((m.land_area_km2 for m in municipalities), Decimal("0"))
     places = target_places(On=inputs.national_places_asked, Iv=iv, In=inputs.national_population, Gv=gv,
                            Gn=inputs.national_land_area_km2)
@@ -123,7 +129,7 @@ def municipality_targets(region: Region, year: int) -> dict[Municipality, int]:
     to the region's target; ties to the smallest CBS code), in CBS-code order."""
     target = region_target(region, year)
     municipalities = _municipalities(region, year)
-    by_code = split_places(target.places, {m.cbs_code: m.population for m in municipalities})
+    by_code = split_places(target.places, {m.cbs_code: m.reference_population for m in municipalities})
     return {m: by_code[m.cbs_code] for m in municipalities}
 
 

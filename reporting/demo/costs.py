@@ -66,6 +66,23 @@ def _entries(budget: Any, lines: dict[str, Any], rng: random.Random, as_of: dt.d
     return out
 
 
+def _populations(region: Any, as_of: dt.date) -> None:
+    """1 January figures for every year the demo declares and targets (the year before `as_of`
+    and its own), so each year's split has its own year's population: the demo municipalities'
+    figure, and a synthetic 0.4 % growth for the years after it."""
+    from locations.models import MunicipalityPopulation
+
+    for municipality in region.municipalities.all():
+        for year in range(as_of.year - 2, as_of.year + 1):
+            if year < municipality.population_year:
+                continue
+            growth = Decimal("1.004") ** (year - municipality.population_year)
+            MunicipalityPopulation.objects.get_or_create(
+                municipality=municipality, year=year,
+                defaults={"population": int((municipality.population * growth).to_integral_value()),
+                          "source": "Demo (synthetisch)"})
+
+
 def seed(region: Any, *, seed: int, as_of: dt.date) -> str | None:
     """Create the synthetic demo data of this capability for the region; return a one-line
     Dutch summary for seed_demo's output, or None. Idempotent."""
@@ -74,6 +91,7 @@ def seed(region: Any, *, seed: int, as_of: dt.date) -> str | None:
 
     made_entries = 0
     moved = 0
+    _populations(region, as_of)
     for year in (as_of.year - 1, as_of.year):
         with transaction.atomic():
             if not Budget.objects.filter(region=region, year=year).exists():

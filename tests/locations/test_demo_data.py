@@ -260,7 +260,7 @@ def test_two_runs_from_scratch_give_identical_data(drenthe, demo):
         # Reporting's demo rows that name the demo's locations and municipalities go first.
         for table in ("reporting_kciodelivery", "reporting_occupancymailing", "reporting_mailcontactevent",
                       "reporting_mailcontact", "reporting_targetsplitpart", "reporting_locationsnapshot",
-                      "reporting_capacitysnapshot",
+                      "reporting_capacitysnapshot", "locations_municipalitypopulation",
                       "locations_room", "locations_contactperson", "locations_location",
                       "accounts_user_municipalities", "locations_municipality"):
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names

@@ -36,7 +36,7 @@ def test_seed_is_idempotent_and_moves_past_periods_on(world):
     period = DeclarationPeriod.objects.get(label="2025 eerste halfjaar")
     data = costs.declaration_build(period)
     assert data.split.rows and sum(r.share for r in data.split.rows) == data.total_non_declarable
-    # 2026: the current figures are of 1 January 2025; the municipalities' history still holds
-    # the 2026 figures they were created with (the factory's), so those are used.
+    # 2026: the current figures are of 1 January 2025; the demo records each declared year's
+    # figures in the dated population table, so 2026 has its own.
     populations, missing = costs.populations_on_1_january(world.noord, 2026)
-    assert missing == [] and {p.source for p in populations} == {"history"}
+    assert missing == [] and {p.source for p in populations} == {"table"}

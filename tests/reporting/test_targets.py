@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from locations.models import Municipality
 from rcvs.errors import ApplicationError
 from reporting.targets import split_places, target_places
 
@@ -98,8 +99,9 @@ def test_region_target_refuses_missing_inputs_and_figures_of_another_year(world,
         region_target(world.noord, 2027)
     assert err.value.code == "target_input_missing"
     assert err.value.message == "Er is geen invoer voor de verdeelsleutel van 2027."
-    world.mun_b.population_year = 2026
-    world.mun_b.save()
+    # Beekdal has figures of 2026 only: none of 1 January 2025, in the table or in its history.
+    Municipality.objects.filter(pk=world.mun_b.pk).update(population_year=2026)
+    Municipality.history.filter(id=world.mun_b.pk).update(population_year=2026)
     with pytest.raises(ApplicationError) as err:
         region_target(world.noord, 2026)
     assert err.value.code == "target_population_year"
