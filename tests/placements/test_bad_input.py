@@ -34,6 +34,8 @@ pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
 HUGE = "99999999999999999999"  # beyond bigint
+# A valid uuid that names nothing: fixed, so parallel test workers collect the same test ids.
+UNKNOWN_UUID = "7e1f0000-0000-4000-8000-00000000dead"
 CHOOSE = "Kies een plek uit de lijst met kandidaten."
 
 
@@ -282,7 +284,7 @@ def test_transfer_refuses_a_malformed_allocation(scene, personas, login, raw, st
     assert snapshot() == before
 
 
-@pytest.mark.parametrize("other", ["abc", HUGE, "-1", str(uuid.uuid4()), ""])
+@pytest.mark.parametrize("other", ["abc", HUGE, "-1", UNKNOWN_UUID, ""])
 def test_swap_refuses_an_unknown_other(scene, personas, login, other):
     before = snapshot()
     response = login(personas.coordinator).post(
@@ -459,7 +461,7 @@ def test_api_placement_operations_refuse_bad_fields(scene, personas, api_for, st
 
 
 @pytest.mark.parametrize("body", [
-    {"first": "abc", "second": str(uuid.uuid4()), "reason": "x"}, {"first": HUGE, "second": HUGE, "reason": "x"},
+    {"first": "abc", "second": UNKNOWN_UUID, "reason": "x"}, {"first": HUGE, "second": HUGE, "reason": "x"},
     [], {"first": None, "second": None, "reason": None},
 ])
 def test_api_swap_refuses_bad_fields(scene, personas, api_for, body):
@@ -498,8 +500,8 @@ def test_api_query_parameters_refuse_bad_values(scene, personas, api_for, path):
     assert_api_error(response, 400, "invalid")
 
 
-@pytest.mark.parametrize("path", [f"/rooms/{HUGE}/", "/rooms/abc/", "/rooms/-1/", f"/placements/{uuid.uuid4()}/",
-                                  f"/locations/{uuid.uuid4()}/", f"/rooms/{HUGE}/block/", "/locations/abc/"])
+@pytest.mark.parametrize("path", [f"/rooms/{HUGE}/", "/rooms/abc/", "/rooms/-1/", f"/placements/{UNKNOWN_UUID}/",
+                                  f"/locations/{UNKNOWN_UUID}/", f"/rooms/{HUGE}/block/", "/locations/abc/"])
 def test_api_unknown_ids_are_404(scene, personas, api_for, path):
     api = api_for(personas.beheerder)
     response = api.post(API + path, {"reason": "x"}, format="json") if path.endswith("block/") else api.get(API + path)
