@@ -224,7 +224,7 @@ class IntegerFilter(filters.NumberFilter):
 
 def _id_or_code(value: str, *, id_lookup: str, code_lookup: str) -> Q:
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return Q(**{id_lookup: int(value)})
     return Q(**{code_lookup: value})
 

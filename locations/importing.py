@@ -36,6 +36,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -1279,7 +1280,7 @@ def _write_data_sheet(ws: Any, columns: tuple[Column, ...], rows: list[list[Any]
         cell.fill = header_fill
     ws.freeze_panes = "A2"
     for values in rows:
-        ws.append(values)
+        ws.append([xlsx_clean(value) for value in values])
     for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
         ws.column_dimensions[letter].width = max(12, len(column.header) + 4)
@@ -1319,10 +1320,18 @@ def export_xlsx(*, user: User, empty: bool = False) -> bytes:
 
 
 def _csv_safe(value: Any) -> str:
-    text = "" if value is None else str(value)
+    """Text as a spreadsheet cell may hold it: without the control characters that XLSX cannot
+    store (openpyxl refuses them, and one pasted vertical tab in a location name would make every
+    export of that day fail), and quoted when a spreadsheet would run it as a formula."""
+    text = "" if value is None else ILLEGAL_CHARACTERS_RE.sub("", str(value))
     if text.startswith(_FORMULA_START):
         return "'" + text
     return text
+
+
+def xlsx_clean(value: Any) -> Any:
+    """A value for an XLSX cell: text without the control characters XLSX cannot store."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
 def export_csv(*, user: User, sheet: str) -> bytes:

@@ -347,7 +347,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
     if action == "add_member":  # without JavaScript: one more row, nothing checked yet
         data = request.POST.copy()
         total = data.get("members-TOTAL_FORMS") or "0"
-        data["members-TOTAL_FORMS"] = str(int(total) + 1) if total.isdigit() and len(total) < 4 else total
+        data["members-TOTAL_FORMS"] = str(int(total) + 1) if total.isascii() and total.isdigit() and len(total) < 4 else total
     form, formset = RequestForm(data, regions=regions), member_formset(data)
     if action == "add_member":
         return render(request, "placements/request_new.html", {

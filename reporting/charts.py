@@ -95,7 +95,7 @@ def _empty(ax, message: str) -> None:
     ax.set_yticks([])
     for spine in ax.spines.values():
         spine.set_visible(False)
-    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, fontsize=11)
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, fontsize=11, parse_math=False)
 
 
 def gapped(points: list[TrendPoint]) -> tuple[list[float], list[TrendPoint | None]]:
@@ -118,7 +118,7 @@ def trend_chart_svg(points: list[TrendPoint], *, title: str) -> str:
     with _LOCK, matplotlib.rc_context(_RC):
         fig = Figure(figsize=FIGSIZE)
         ax = fig.add_subplot()
-        ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
+        ax.set_title(title, loc="left", fontsize=11, fontweight="bold", parse_math=False)  # a "$" in a name is text
         if not points:
             _empty(ax, _("Geen momentopnamen in deze periode."))
         else:
@@ -152,7 +152,7 @@ def cliff_chart_svg(months: list[CliffMonth], *, title: str) -> str:
     with _LOCK, matplotlib.rc_context(_RC):
         fig = Figure(figsize=FIGSIZE)
         ax = fig.add_subplot()
-        ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
+        ax.set_title(title, loc="left", fontsize=11, fontweight="bold", parse_math=False)
         if not months:
             _empty(ax, _("Geen momentopname om de einddatums uit te lezen."))
         else:

@@ -327,6 +327,7 @@ ENTRY_FIELDS = ("budget_line", "date", "category", "supplier", "description", "a
                 "invoice_reference", "declarable", "non_declarable_reason")
 
 ATTACHMENT_TYPES = {b"%PDF-": "pdf", b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
+ATTACHMENT_CONTENT_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg"}
 
 
 def _closed_period_error(period: DeclarationPeriod, day: dt.date) -> ApplicationError:
@@ -415,10 +416,12 @@ def _set_attachment(entry: CostEntry, upload: UploadedFile | None) -> str | None
     """Attach `upload` (validated); return the name of the file it replaces, to delete after commit."""
     if upload is None:
         return None
-    validate_attachment(upload)
+    kind = validate_attachment(upload)
     old = entry.attachment.name or None
     entry.attachment_name = (upload.name or "bijlage").rsplit("/", 1)[-1][:200]
-    entry.attachment.save(upload.name or "bijlage", upload, save=False)
+    # Stored under the checked kind's extension, never the uploader's ("x.html" with a PDF header
+    # is stored and served as a PDF).
+    entry.attachment.save(f"bijlage.{kind}", upload, save=False)
     return old
 
 

@@ -31,6 +31,7 @@ from django.db.models import Max, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from locations.models import Municipality, Region
@@ -176,9 +177,16 @@ def mail_contact_delete(*, user: User, contact: MailContact) -> None:
 
 # --- the unsubscribe link -------------------------------------------------------------------------
 
+def _address_tag(contact: MailContact) -> str:
+    """Binds a token to the address it was mailed to, without the address: a keyed hash (the
+    token's payload is readable base64, so never the plain address or an unkeyed hash of it)."""
+    return salted_hmac(UNSUBSCRIBE_SALT, contact.email.strip().lower()).hexdigest()[:16]
+
+
 def unsubscribe_token(contact: MailContact) -> str:
-    """A signed token that names only the contact (its id) and the time it was made."""
-    return signing.dumps(contact.pk, salt=UNSUBSCRIBE_SALT)
+    """A signed token that names the contact (its id), the address it was mailed to (a keyed tag)
+    and the time it was made. After the contact's address changes, older links stop working."""
+    return signing.dumps([contact.pk, _address_tag(contact)], salt=UNSUBSCRIBE_SALT)
 
 
 def unsubscribe_url(contact: MailContact) -> str:
@@ -200,10 +208,15 @@ def unsubscribe_contact(token: str) -> MailContact | None:
         raise ApplicationError(
             _("Deze afmeldlink is ongeldig. Controleer of u de volledige link uit de mail hebt geopend."),
             code="unsubscribe_invalid") from exc
-    if not isinstance(contact_id, int):
+    if not (isinstance(contact_id, list) and len(contact_id) == 2 and isinstance(contact_id[0], int)):
         raise ApplicationError(_("Deze afmeldlink is ongeldig. Controleer of u de volledige link uit de mail "
                                  "hebt geopend."), code="unsubscribe_invalid")
-    return MailContact.objects.select_related("municipality").filter(pk=contact_id).first()
+    contact_id, tag = contact_id
+    contact = MailContact.objects.select_related("municipality").filter(pk=contact_id).first()
+    if contact is not None and not constant_time_compare(tag, _address_tag(contact)):
+        raise ApplicationError(_("Deze afmeldlink hoort bij een e-mailadres dat sindsdien is gewijzigd. Gebruik de "
+                                 "link in een recentere bezettingsmail."), code="unsubscribe_address_changed")
+    return contact
 
 
 # --- which days ---------------------------------------------------------------------------------

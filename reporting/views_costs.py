@@ -13,7 +13,6 @@ string (region code and year only); entries by uuid, periods and documents by id
 from __future__ import annotations
 
 import logging
-import mimetypes
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -144,8 +143,10 @@ def costs_budget(request: HttpRequest) -> HttpResponse:
     if source.get("post"):
         if budget is None:
             raise Http404
-        line = get_object_or_404(BudgetLine, budget=budget, pk=source.get("post")) if source.get("post").isdigit() \
-            else None
+        post = source.get("post")
+        # isascii + isdecimal: "²".isdigit() is True and int("²") raises.
+        line = (get_object_or_404(BudgetLine, budget=budget, pk=post)
+                if post.isascii() and post.isdecimal() and len(post) <= 12 else None)
         if line is None:
             raise Http404
     initial = {"name": line.name, "amount": line.amount, "position": line.position} if line else None
@@ -262,14 +263,18 @@ def costs_attachment(request: HttpRequest, uuid) -> FileResponse:
     entry = get_object_or_404(_entries_for(request.user), uuid=uuid)
     if not entry.attachment:
         raise Http404
-    content_type = mimetypes.guess_type(entry.attachment.name)[0] or "application/octet-stream"
+    # Only the three checked kinds are ever stored; anything else (an old file) goes out as bytes.
+    extension = entry.attachment.name.rsplit(".", 1)[-1].lower()
+    content_type = costs.ATTACHMENT_CONTENT_TYPES.get(extension, "application/octet-stream")
+    if extension not in costs.ATTACHMENT_CONTENT_TYPES:
+        extension = "bin"
     try:
         handle = entry.attachment.open("rb")
     except FileNotFoundError as exc:  # the row outlived its file (a restore without MEDIA_ROOT): say so, no 500
         logger.error("attachment of cost entry %s missing from storage", entry.pk)
         raise Http404(_("Het bestand van deze bijlage ontbreekt.")) from exc
     response = FileResponse(handle, content_type=content_type, as_attachment=True,
-                            filename=f"bijlage-{entry.date.isoformat()}.{entry.attachment.name.rsplit('.', 1)[-1]}")
+                            filename=f"bijlage-{entry.date.isoformat()}.{extension}")
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -64,7 +64,7 @@ class TrendsForm(forms.Form):
         value = self.cleaned_data["gemeente"].strip()
         if not value:
             return None
-        if not value.isdigit() or len(value) > 12:
+        if not (value.isascii() and value.isdecimal()) or len(value) > 12:  # "²".isdigit() is True
             raise forms.ValidationError(_("Kies een gemeente uit de lijst."), code="invalid")
         return int(value)
 

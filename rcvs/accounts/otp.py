@@ -189,7 +189,7 @@ def otp_verify(*, user: Any, code: str) -> Device:
                                        code="otp_throttled")
                 break
         if refusal is None:
-            kind = TOTPDevice if (code.isdigit() and len(code) == 6) else StaticDevice
+            kind = TOTPDevice if (code.isascii() and code.isdigit() and len(code) == 6) else StaticDevice
             candidates = [d for d in devices if isinstance(d, kind)]
             for device in candidates:
                 if device.verify_token(code):  # counts a failure on the device itself
@@ -247,8 +247,8 @@ def otp_setup_confirm(*, user: Any, device: TOTPDevice, code: str) -> list[str]:
         if device is None:  # confirmed meanwhile (another tab) or reset by a beheerder
             raise ApplicationError(_("Begin opnieuw met het instellen van je tweede factor."), code="otp_setup_gone")
         allowed, info = device.verify_is_allowed()
-        ok = allowed and code.isdigit() and len(code) == 6 and device.verify_token(code)
-        if allowed and not ok and not (code.isdigit() and len(code) == 6):
+        ok = allowed and code.isascii() and code.isdigit() and len(code) == 6 and device.verify_token(code)
+        if allowed and not ok and not (code.isascii() and code.isdigit() and len(code) == 6):
             device.throttle_increment(commit=True)
         if ok:
             device.confirmed = True

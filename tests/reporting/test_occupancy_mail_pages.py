@@ -6,6 +6,7 @@ expiring, confirm before switching off)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import pytest
 from django.core import signing
@@ -225,7 +226,10 @@ def test_unsubscribe_needs_no_login_and_asks_before_it_switches_off(contacts, cl
     a = contacts["a"]
     path = _unsubscribe_path(a)
     assert "anna" not in path.lower() and "aadorp" not in path.lower()
-    assert signing.loads(path.rstrip("/").rsplit("/", 1)[1], salt=UNSUBSCRIBE_SALT) == a.pk  # nothing but the id
+    # Nothing but the id and a keyed tag of the address (not the address, nor a plain hash of it).
+    contact_id, tag = signing.loads(path.rstrip("/").rsplit("/", 1)[1], salt=UNSUBSCRIBE_SALT)
+    assert contact_id == a.pk and len(tag) == 16 and a.email.lower() not in tag
+    assert tag != hashlib.sha256(a.email.lower().encode()).hexdigest()[:16]
     page = client.get(path)
     assert page.status_code == 200 and "Wilt u de dagelijkse bezettingsmail van Aadorp niet meer ontvangen?" in (
         page.content.decode())
