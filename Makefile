@@ -86,8 +86,11 @@ check-migrations: install
 	@$(with_db) DEBUG=1 $(PY) manage.py makemigrations --check --dry-run >/dev/null || \
 		{ echo "Model changes without a migration: run manage.py makemigrations"; exit 1; }
 
+# One test process per core (pytest-xdist), each with its own test database (test_rcvs_gw0, ...);
+# a test file stays on one worker. PYTEST_WORKERS=0 runs everything in this process.
+PYTEST_WORKERS ?= auto
 pytest: install system-deps
-	@$(with_db) $(PY) -m pytest $(PYTEST_ARGS)
+	@$(with_db) $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test: lint check-migrations pytest
 
