@@ -111,6 +111,39 @@ def describe_data() -> str:
             f"{realised or 0:,} realised beds")
 
 
+def reporting_results(as_of: dt.date, runs: int) -> list[Result]:
+    """Reporting (issue 8): the KCIO files of the newest snapshot, a year of trend with its chart,
+    the trends page, the cost overview and one board report (fewer runs: it renders a PDF)."""
+    from reporting import kcio
+    from reporting.board import build_board_report, month_start
+    from reporting.charts import trend_chart_svg
+    from reporting.models import CapacitySnapshot
+    from reporting.trends import region_trend
+
+    snapshot = CapacitySnapshot.objects.filter(region__code="drenthe").order_by("-as_of").first()
+    if snapshot is None:
+        print("note: the demo region has no snapshots; the reporting figures are skipped.")
+        return []
+    region = snapshot.region
+    year_ago = as_of - dt.timedelta(days=365)
+    last_month = month_start(month_start(as_of) - dt.timedelta(days=1))
+    results = [
+        measure(f"(l) KCIO CSV of {snapshot.as_of.isoformat()}", lambda: len(kcio.render(snapshot, "csv")), runs),
+        measure(f"(m) KCIO XLSX of {snapshot.as_of.isoformat()}", lambda: len(kcio.render(snapshot, "xlsx")), runs),
+        measure("(n) region_trend, 12 months", lambda: len(region_trend(region, start=year_ago, end=as_of)), runs),
+        measure("(o) region_trend + trend_chart_svg", lambda: len(trend_chart_svg(
+            region_trend(region, start=year_ago, end=as_of), title="Drenthe")), runs),
+    ]
+    bestuur = User.objects.get(username="bestuur")
+    client = Client()
+    client.force_login(bestuur)
+    results.append(http_get("(p) GET /rapportage/trends/ as bestuur", client, "/rapportage/trends/", runs))
+    results.append(http_get("(q) GET /rapportage/kosten/ as bestuur", client, "/rapportage/kosten/", runs))
+    results.append(measure(f"(r) board report PDF, {last_month:%Y-%m} (3 runs)", lambda: len(
+        build_board_report(region, period=last_month).pdf), min(runs, 3)))
+    return results
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--national", action="store_true", help="benchmark on the national data set")
@@ -176,6 +209,8 @@ def main(argv: list[str] | None = None) -> None:
     if queue:
         results.append(http_get("(k) GET request page with candidates", belteam_client,
                                 f"/plaatsingen/verzoek/{queue[0].uuid}/", runs))
+
+    results += reporting_results(as_of, runs)
 
     print()
     print(f"Data: {describe_data()}; as of {as_of.isoformat()}; median of {runs} runs")
