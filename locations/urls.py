@@ -7,6 +7,7 @@ app_name = "locations"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("nieuw/", views.location_create, name="create"),
+    path("capaciteit-export/", views.overview_export, name="overview_export"),
     path("", include("locations.import_urls")),
     path("<uuid:uuid>/", views.detail, name="detail"),
     path("<uuid:uuid>/bewerken/", views.location_edit, name="edit"),

@@ -217,3 +217,32 @@ def history(request: HttpRequest, uuid: UUID) -> HttpResponse:
     location = get_object_or_404(location_qs_for(request.user), uuid=uuid)
     page = Paginator(location_history(location), 50).get_page(request.GET.get("pagina"))
     return render(request, "locations/history.html", {"location": location, "page": page})
+
+
+# --- overview export (issue 9, point 14) ---
+
+@login_required
+def overview_export(request: HttpRequest) -> HttpResponse:
+    """The capacity overview as a file: the same filters and scope as the page (see
+    locations/overview_export.py). Filters the page would refuse are refused here too (400), so
+    that a file never holds other figures than the ones asked for."""
+    from . import overview_export as export
+
+    fmt = request.GET.get("formaat", "xlsx")
+    form = OverviewFilterForm(request.GET, municipalities=municipality_qs_for(request.user))
+    if fmt not in export.FORMATS or not form.is_valid():
+        if fmt not in export.FORMATS:
+            messages.error(request, _("Kies als formaat xlsx of csv."))
+        data = build_overview(user=request.user, filters=OverviewFilters(), as_of=timezone.localdate())
+        return render(request, "locations/overview.html", {
+            "form": form, "overview": data, "filters": OverviewFilters(),
+            "can_create": editable_municipality_qs_for(request.user).exists()}, status=400)
+    as_of = timezone.localdate()
+    data = build_overview(user=request.user, filters=export.filters_from_form(form.cleaned_data), as_of=as_of)
+    if fmt == "csv":
+        response = HttpResponse(export.export_csv(data), content_type=export.CSV_CONTENT_TYPE)
+    else:
+        response = HttpResponse(export.export_xlsx(data), content_type=export.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="capaciteit-{as_of.isoformat()}.{fmt}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
