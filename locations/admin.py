@@ -179,3 +179,29 @@ class RoomAdmin(ConstraintSafeChangeMixin, RegionScopedAdmin):
     def save_model(self, request: HttpRequest, obj: Room, form: Any, change: bool) -> None:
         obj._history_user = request.user
         save_room_keeping_occupants(obj)
+
+
+# --- contact persons: read-only list for the beheerder (issue 9, point 15) ---
+
+@admin.register(ContactPerson)
+class ContactPersonAdmin(ScopedHistoryAdminMixin, SimpleHistoryAdmin):
+    """A list to look contacts up across the locations of one's regions. Read-only: contacts are
+    changed on the location page (or its admin inline), which keep them with their location."""
+
+    list_display = ("name", "function", "location", "phone", "email", "is_primary")
+    list_filter = ("is_primary", ("location__municipality", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("name", "function", "location__name", "location__code")
+    list_select_related = ("location",)
+    history_scope = ("location", location_qs_for)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return ContactPerson.objects.filter(location__in=location_qs_for(request.user)).select_related("location")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from locations.selectors import region_qs_for
 from rcvs.admin_scoping import ScopedAdminMixin
@@ -38,6 +39,10 @@ class ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    @admin.display(description=_("kenmerk"), ordering="uuid")
+    def reference(self, obj: Any) -> str:
+        return str(obj.uuid)
+
 
 class MemberInline(admin.TabularInline):
     model = HouseholdMember
@@ -54,7 +59,7 @@ class MemberInline(admin.TabularInline):
 
 @admin.register(PlacementRequest)
 class PlacementRequestAdmin(ReadOnlyAdmin):
-    list_display = ("uuid", "region", "status", "urgency", "received_at", "expected_arrival")
+    list_display = ("reference", "region", "status", "urgency", "received_at", "expected_arrival")
     list_filter = ("status", "urgency", "source")
     inlines = [MemberInline]
 
@@ -76,7 +81,7 @@ class PlacementRoomInline(admin.TabularInline):
 
 @admin.register(Placement)
 class PlacementAdmin(ReadOnlyAdmin):
-    list_display = ("uuid", "location", "status", "persons", "reserved_at", "departed_on")
+    list_display = ("reference", "location", "status", "persons", "reserved_at", "departed_on")
     list_filter = ("status",)
     list_select_related = ("location",)
     inlines = [PlacementRoomInline]
