@@ -23,4 +23,5 @@ urlpatterns = [
     path("locatie/<uuid:uuid>/bewoners/", views.residents, name="residents"),
     path("bovenregionaal/", views.supra_list, name="supra_list"),
     path("bovenregionaal/<uuid:uuid>/", views.supra_detail, name="supra_detail"),
+    path("zoeken/", views.search, name="search"),
 ]

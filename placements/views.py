@@ -844,3 +844,35 @@ def residents(request: HttpRequest, uuid: UUID) -> HttpResponse:
     return render(request, "placements/residents.html", {
         "location": location, "households": households,
         "persons": sum(h["placement"].persons for h in households)})
+
+
+# --- find anyone (issue 9, point 2) -----------------------------------------------------------
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    """Find a household by name, date of birth or V-number. GET shows the empty form; the lookup
+    itself is a POST, so no personal data reaches a URL, a log or the history, and the page is
+    never cached. Refused input answers 400 with the reason in the form."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils.cache import add_never_cache_headers
+
+    from . import search as search_module
+
+    if not search_module.can_search(request.user):
+        raise PermissionDenied
+    status, result = 200, None
+    if request.method == "POST":
+        form = search_module.SearchForm(request.POST)
+        if form.is_valid():
+            result = search_module.household_search(
+                user=request.user, name_terms=form.cleaned_data["name"],
+                date_of_birth=form.cleaned_data["date_of_birth"], v_number=form.cleaned_data["v_number"])
+        else:
+            status = 400
+    else:
+        form = search_module.SearchForm()
+    response = render(request, "placements/search.html", {
+        "form": form, "result": result, "can_place": selectors.can_place(request.user),
+        "limit": search_module.SEARCH_LIMIT}, status=status)
+    add_never_cache_headers(response)
+    return response
