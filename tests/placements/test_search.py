@@ -221,3 +221,18 @@ def test_nothing_personal_in_the_logs(login, personas, households, caplog):
     for record in caplog.records:
         text = f"{record.getMessage()} {record.args!r}"
         assert "Zoekenko" not in text and "1991" not in text and "1234567890" not in text, text
+
+
+def test_a_transferred_household_shows_where_it_is_now(world, login, personas, households):
+    from placements.services import placement_transfer
+
+    moved = placement_transfer(user=personas.coordinator, placement=households["placed_a"],
+                               allocation=[(world.rooms_b[1].pk, 1)], reason="Dichter bij school")
+    result = household_search(user=personas.belteam, name_terms=["oksana"])
+    assert [r.current_placement for r in result.rows] == [moved]
+    html = _post(login(personas.belteam), name="Oksana").content.decode()
+    assert reverse("placements:placement_detail", args=[moved.uuid]) in html and "De Beuk" in html
+    # Municipality A still finds the household it housed, as it left A — not where it went.
+    result = household_search(user=personas.gemeente_a, name_terms=["oksana"])
+    assert [r.current_placement.pk for r in result.rows] == [households["placed_a"].pk]
+    assert result.rows[0].current_placement.location == world.loc_a
