@@ -137,8 +137,8 @@ class RoomInline(admin.TabularInline):
 
 
 class ContactInline(admin.TabularInline):
-    # ContactPerson has no admin of its own: a contact is only ever reached through its location,
-    # whose scope it shares.
+    # Edited through its location, whose scope it shares; ContactPersonAdmin (below) is a
+    # read-only, scoped list of all of them.
     model = ContactPerson
     extra = 0
 
