@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from rcvs.errors import ApplicationError, add_to_form
 
+from . import overview_export as export
 from . import services
 from .forms import ContactForm, LocationForm, OverviewFilterForm, RoomBlockForm, RoomForm
 from .history import location_history
@@ -54,15 +55,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     form = OverviewFilterForm(request.GET or None, municipalities=municipalities)
     filters = OverviewFilters()
     if form.is_valid():
-        data = form.cleaned_data
-        filters = OverviewFilters(
-            municipality=data["municipality"].pk if data["municipality"] else None,
-            suitable_infants=data["suitable_infants"], suitable_pets=data["suitable_pets"],
-            suitable_wheelchair=data["suitable_wheelchair"], suitable_care=data["suitable_care"],
-            intake_24_7=data["intake_24_7"], min_free_in_room=data["min_free_in_room"],
-            ending_within_months=data["ending_within_months"], status=data["status"] or None,
-            search=data["q"].strip(), sort=data["sort"] or "municipality",
-        )
+        filters = export.filters_from_form(form.cleaned_data)  # the same filters as its export
     data = build_overview(user=request.user, filters=filters, as_of=timezone.localdate())
     template = "locations/overview.html#results" if request.htmx else "locations/overview.html"
     return render(request, template, {"form": form, "overview": data, "filters": filters,
@@ -226,8 +219,6 @@ def overview_export(request: HttpRequest) -> HttpResponse:
     """The capacity overview as a file: the same filters and scope as the page (see
     locations/overview_export.py). Filters the page would refuse are refused here too (400), so
     that a file never holds other figures than the ones asked for."""
-    from . import overview_export as export
-
     fmt = request.GET.get("formaat", "xlsx")
     form = OverviewFilterForm(request.GET, municipalities=municipality_qs_for(request.user))
     if fmt not in export.FORMATS or not form.is_valid():

@@ -16,11 +16,17 @@ locations/selectors.py (`region_qs_for`, `municipality_qs_for`); these functions
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
 
 from rcvs.accounts.models import Role
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from locations.models import Region
     from rcvs.accounts.models import User
 
 STAFF_ROLES = frozenset({Role.COORDINATOR, Role.BEHEERDER})
@@ -66,3 +72,34 @@ def can_manage_board_items(user: User) -> bool:
 def can_manage_mail_contacts(user: User) -> bool:
     """Staff for every municipality of their regions; a gemeente for its own municipalities."""
     return is_reporting_staff(user) or (_active(user) and user.is_gemeente)
+
+
+# --- which region a reporting page shows --------------------------------------------------------
+
+def report_regions_for(user: User) -> QuerySet[Region]:
+    """The regions whose figures this user may open: a gemeente user those of its own
+    municipalities, everyone else the regions of locations.selectors.region_qs_for."""
+    from locations.models import Region
+    from locations.selectors import municipality_qs_for, region_qs_for
+
+    if user.is_gemeente and not user.is_superuser:
+        return Region.objects.filter(pk__in=municipality_qs_for(user).values("region_id")).order_by("name")
+    return region_qs_for(user).order_by("name")
+
+
+def report_region(user: User, code: str | None) -> Region:
+    """The region a page's `?regio=` names (the first of the user's when empty); 404 outside them."""
+    from django.http import Http404
+    from django.shortcuts import get_object_or_404
+
+    regions = report_regions_for(user)
+    region = get_object_or_404(regions, code=code) if code else regions.first()
+    if region is None:
+        raise Http404
+    return region
+
+
+def require(check: Callable[[User], bool], user: User) -> None:
+    """403 unless the role rule `check` allows the user."""
+    if not check(user):
+        raise PermissionDenied

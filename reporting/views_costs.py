@@ -16,7 +16,6 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -53,9 +52,7 @@ def _add_error(form, error: ApplicationError) -> None:
     add_to_form(form, error)
 
 
-def _require(check, user) -> None:
-    if not check(user):
-        raise PermissionDenied
+_require = permissions.require
 
 
 def _is_gemeente(user) -> bool:
@@ -63,17 +60,11 @@ def _is_gemeente(user) -> bool:
 
 
 def _regions_for(user) -> QuerySet[Region]:
-    if _is_gemeente(user):
-        return Region.objects.filter(pk__in=municipality_qs_for(user).values("region_id")).order_by("name")
-    return region_qs_for(user).order_by("name")
+    return permissions.report_regions_for(user)
 
 
 def _region(request: HttpRequest, code: str | None) -> Region:
-    regions = _regions_for(request.user)
-    region = get_object_or_404(regions, code=code) if code else regions.first()
-    if region is None:
-        raise Http404
-    return region
+    return permissions.report_region(request.user, code)
 
 
 def _entries_for(user) -> QuerySet[CostEntry]:

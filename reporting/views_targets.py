@@ -16,14 +16,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from locations.models import Municipality, Region
-from locations.selectors import municipality_qs_for, region_qs_for
+from locations.selectors import municipality_qs_for
 from rcvs.errors import ApplicationError, add_to_form
 
 from . import permissions
@@ -38,19 +38,11 @@ from .targets import BASE_PLACES, NATIONAL_OFFSET, RegionTarget, region_split, t
 
 
 def _regions_for(user) -> QuerySet[Region]:
-    if user.is_gemeente and not user.is_superuser:
-        return Region.objects.filter(pk__in=municipality_qs_for(user).values("region_id")).order_by("name")
-    return region_qs_for(user).order_by("name")
+    return permissions.report_regions_for(user)
 
 
 def _region(request: HttpRequest, code: str | None) -> Region:
-    regions = _regions_for(request.user)
-    if code:
-        return get_object_or_404(regions, code=code)
-    region = regions.first()
-    if region is None:
-        raise Http404
-    return region
+    return permissions.report_region(request.user, code)
 
 
 def _own_municipalities(user, region: Region) -> QuerySet[Municipality] | None:
@@ -60,9 +52,7 @@ def _own_municipalities(user, region: Region) -> QuerySet[Municipality] | None:
     return None
 
 
-def _require(check, user) -> None:
-    if not check(user):
-        raise PermissionDenied
+_require = permissions.require
 
 
 # --- the verdeelsleutel, filled in --------------------------------------------------------------
